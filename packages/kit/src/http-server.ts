@@ -1,0 +1,61 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Health } from "./health.ts";
+import type { ServiceMetrics } from "./metrics.ts";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Operational endpoints every service exposes, in front of the service's own handler. */
+export function createServiceHttpServer(opts: { handler: Handler; metrics: ServiceMetrics; health: Health; graphqlPath?: string }): Server {
+  const { handler, metrics, health } = opts;
+  const graphqlPath = opts.graphqlPath ?? "/graphql";
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    if (path === "/healthz") return json(res, 200, { status: "ok" });
+    if (path === "/readyz") {
+      void health.readiness().then((r) => json(res, r.ready ? 200 : 503, r));
+      return;
+    }
+    if (path === "/metrics") {
+      void metrics.registry.metrics().then((body) => {
+        res.writeHead(200, { "content-type": metrics.registry.contentType });
+        res.end(body);
+      });
+      return;
+    }
+    const started = performance.now();
+    res.once("finish", () => {
+      const route = path === graphqlPath ? graphqlPath : "other";
+      metrics.httpDuration.observe({ method: req.method ?? "GET", route, status: String(res.statusCode) }, (performance.now() - started) / 1000);
+    });
+    handler(req, res);
+  });
+  server.keepAliveTimeout = 65_000; // longer than typical upstream idle timeouts, so pooled router connections are reused
+  return server;
+}
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}
+
+/** Resolves with the bound port (tests pass 0). */
+export function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const address = server.address();
+      resolve(typeof address === "object" && address ? address.port : port);
+    });
+  });
+}
+
+/** Stops accepting, lets in-flight requests finish, then drops idle keep-alive sockets. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), 5_000).unref();
+  });
+}

@@ -1,0 +1,44 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** Seconds; spans sub-millisecond cache hits to slow cross-shard work. */
+export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface ServiceMetrics {
+  service: string;
+  registry: Registry;
+  httpDuration: Histogram<"method" | "route" | "status">;
+  operationDuration: Histogram<"operation" | "type">;
+  errors: Counter<"code">;
+  /** Name builder so every metric follows `plaza_<service>_<thing>_<unit>`. */
+  name(thing: string): string;
+  counter<L extends string>(thing: string, help: string, labelNames?: readonly L[]): Counter<L>;
+  gauge<L extends string>(thing: string, help: string, labelNames?: readonly L[]): Gauge<L>;
+  histogram<L extends string>(thing: string, help: string, labelNames?: readonly L[], buckets?: number[]): Histogram<L>;
+}
+
+export function createMetrics(service: string, opts: { defaultMetrics?: boolean } = {}): ServiceMetrics {
+  const registry = new Registry();
+  const prefix = `plaza_${service.replace(/[^a-z0-9_]/gi, "_")}_`;
+  if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
+  const name = (thing: string) => `${prefix}${thing}`;
+  const counter = <L extends string>(thing: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name: name(thing), help, labelNames, registers: [registry] });
+  const gauge = <L extends string>(thing: string, help: string, labelNames: readonly L[] = []) =>
+    new Gauge<L>({ name: name(thing), help, labelNames, registers: [registry] });
+  const histogram = <L extends string>(thing: string, help: string, labelNames: readonly L[] = [], buckets = LATENCY_BUCKETS) =>
+    new Histogram<L>({ name: name(thing), help, labelNames, buckets, registers: [registry] });
+  return {
+    service,
+    registry,
+    name,
+    counter,
+    gauge,
+    histogram,
+    httpDuration: histogram("http_request_duration_seconds", "HTTP request duration", ["method", "route", "status"]),
+    operationDuration: histogram("graphql_operation_duration_seconds", "GraphQL operation duration by operation name", [
+      "operation",
+      "type",
+    ]),
+    errors: counter("graphql_errors_total", "GraphQL errors by extensions.code", ["code"]),
+  };
+}

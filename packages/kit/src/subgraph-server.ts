@@ -1,0 +1,161 @@
+import { randomUUID } from "node:crypto";
+import type { Server } from "node:http";
+import { buildSubgraphSchema } from "@apollo/subgraph";
+import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/index.js";
+import type { DocumentNode, ExecutionArgs } from "graphql";
+import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import type { Logger } from "pino";
+import { maskError } from "./errors.ts";
+import { createServiceHttpServer, closeServer, listen } from "./http-server.ts";
+import type { Health } from "./health.ts";
+import { INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER, verifyInternalIdentity, type InternalIdentity } from "./internal-auth.ts";
+import type { ServiceMetrics } from "./metrics.ts";
+import { useOperationMetrics } from "./use-operation-metrics.ts";
+
+/** What every subgraph resolver can rely on. */
+export interface BaseContext {
+  viewerId: string | null;
+  identity: InternalIdentity;
+  requestId: string;
+  logger: Logger;
+}
+
+export interface SubgraphServerOptions<C extends BaseContext> {
+  service: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<C>;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  health: Health;
+  /** Shared secret with the router; requests without its valid signature are rejected. */
+  internalAuthKey: string;
+  /** Extends the base context per request/subscription (e.g. fresh DataLoaders). */
+  context: (base: BaseContext) => C | Promise<C>;
+  plugins?: Plugin[];
+  graphiql?: boolean;
+}
+
+export interface SubgraphServer {
+  yoga: YogaServerInstance<Record<string, unknown>, Record<string, unknown>>;
+  httpServer: Server;
+  listen(port: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+interface ServerContext {
+  plazaIdentity?: InternalIdentity;
+  plazaRequestId?: string;
+}
+
+export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServerOptions<C>): SubgraphServer {
+  const { logger, internalAuthKey } = opts;
+  const schema = buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]);
+
+  const yoga = createYoga<ServerContext>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    graphiql: opts.graphiql ?? false,
+    landingPage: false,
+    logging: false,
+    maskedErrors: { maskError },
+    plugins: [useInternalAuth(internalAuthKey), useOperationMetrics(opts.metrics), ...(opts.plugins ?? [])],
+    context: async (initial) => {
+      const request = (initial as { request?: Request }).request;
+      const identity = initial.plazaIdentity ?? identityFromRequest(internalAuthKey, request);
+      const requestId = initial.plazaRequestId ?? request?.headers.get(REQUEST_ID_HEADER) ?? randomUUID();
+      return opts.context({
+        identity,
+        viewerId: identity.viewerId,
+        requestId,
+        logger: logger.child({ requestId }),
+      });
+    },
+  }) as unknown as SubgraphServer["yoga"];
+
+  const httpServer = createServiceHttpServer({ handler: yoga as never, metrics: opts.metrics, health: opts.health });
+  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: 1024 * 1024 });
+  const activeSockets = opts.metrics.gauge("websocket_connections", "Open graphql-ws connections");
+  wsServer.on("connection", (socket) => {
+    activeSockets.inc();
+    socket.once("close", () => activeSockets.dec());
+  });
+  const wsHandle = useServer<Record<string, unknown>, { plazaIdentity?: InternalIdentity }>(
+    {
+      onConnect: (ctx) => {
+        // The router signs the upstream connection the same way it signs HTTP fetches.
+        const header = (ctx.connectionParams?.[INTERNAL_AUTH_HEADER] as string | undefined) ?? headerOf(ctx.extra.request.headers[INTERNAL_AUTH_HEADER]);
+        const verified = verifyInternalIdentity(internalAuthKey, header);
+        if (!verified.ok) return false;
+        (ctx.extra as { plazaIdentity?: InternalIdentity }).plazaIdentity = verified.identity;
+        return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const plazaIdentity = (ctx.extra as { plazaIdentity?: InternalIdentity }).plazaIdentity;
+        const requestId = (ctx.connectionParams?.[REQUEST_ID_HEADER] as string | undefined) ?? randomUUID();
+        const enveloped = yoga.getEnveloped({ plazaIdentity, plazaRequestId: requestId, params: payload } as never);
+        const document = enveloped.parse(payload.query);
+        const args: ExecutionArgs = {
+          schema: enveloped.schema,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
+        const errors = enveloped.validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => unknown }).execute(args) as never,
+      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => unknown }).subscribe(args) as never,
+    },
+    wsServer,
+  );
+
+  return {
+    yoga,
+    httpServer,
+    listen: (port, host = "127.0.0.1") => listen(httpServer, port, host),
+    async close() {
+      opts.health.setDraining();
+      // 1001 "Going Away" tells graphql-ws clients (the router) to reconnect elsewhere.
+      for (const client of wsServer.clients) client.close(1001, "Server shutting down");
+      await wsHandle.dispose();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      await closeServer(httpServer);
+    },
+  };
+}
+
+function headerOf(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+const ANONYMOUS: InternalIdentity = { viewerId: null };
+
+function identityFromRequest(key: string, request: Request | undefined): InternalIdentity {
+  if (!request) return ANONYMOUS;
+  const verified = verifyInternalIdentity(key, request.headers.get(INTERNAL_AUTH_HEADER));
+  return verified.ok ? verified.identity : ANONYMOUS;
+}
+
+/** Rejects every HTTP request that does not carry the router's valid signature. */
+function useInternalAuth(key: string): Plugin {
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname !== "/graphql") return;
+      const verified = verifyInternalIdentity(key, request.headers.get(INTERNAL_AUTH_HEADER));
+      if (verified.ok) return;
+      endResponse(
+        new fetchAPI.Response(
+          JSON.stringify({
+            errors: [{ message: `Subgraphs accept requests only from the router: ${verified.reason}`, extensions: { code: "UNAUTHENTICATED" } }],
+          }),
+          { status: 401, headers: { "content-type": "application/json" } },
+        ),
+      );
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { readFileSync } from "node:fs";
+import { parse } from "graphql";
+import { createSubgraphServer, type Health, type Logger, type ServiceMetrics, type SubgraphServer } from "@plaza/kit";
+import { createSignIn } from "./application/auth.ts";
+import type { PasswordHasher } from "./application/ports/password-hasher.port.ts";
+import type { TokenIssuer } from "./application/ports/token-issuer.port.ts";
+import type { UserRepository } from "./application/ports/user-repository.port.ts";
+import { createUsersContext, type UsersContext } from "./adapters/graphql/context.ts";
+import { resolvers } from "./adapters/graphql/resolvers.ts";
+
+export const usersTypeDefs = parse(readFileSync(new URL("../schema.graphql", import.meta.url), "utf8"));
+
+export interface UsersAppDeps {
+  users: UserRepository;
+  hasher: PasswordHasher;
+  tokens: TokenIssuer;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  health: Health;
+  internalAuthKey: string;
+  graphiql?: boolean;
+}
+
+/** The users subgraph without listening (tests bind port 0). */
+export function buildUsersApp(deps: UsersAppDeps): SubgraphServer {
+  const services = { users: deps.users, hasher: deps.hasher, tokens: deps.tokens, signIn: createSignIn(deps) };
+  return createSubgraphServer<UsersContext>({
+    service: "users",
+    typeDefs: usersTypeDefs,
+    resolvers: resolvers as never,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    health: deps.health,
+    internalAuthKey: deps.internalAuthKey,
+    context: createUsersContext(services),
+    graphiql: deps.graphiql,
+  });
+}

@@ -1,0 +1,47 @@
+import { PlazaError } from "@plaza/kit";
+import { checkPassword, normalizeDisplayName, normalizeEmail, normalizeHandle, type User } from "../domain/user.ts";
+import type { PasswordHasher } from "./ports/password-hasher.port.ts";
+import type { IssuedToken, TokenIssuer } from "./ports/token-issuer.port.ts";
+import type { UserRepository } from "./ports/user-repository.port.ts";
+
+export interface AuthDeps {
+  users: UserRepository;
+  hasher: PasswordHasher;
+  tokens: TokenIssuer;
+}
+
+export type AuthResult = IssuedToken & { user: User };
+
+export async function signUp(
+  deps: AuthDeps,
+  input: { email: string; password: string; handle: string; displayName: string },
+): Promise<AuthResult> {
+  const email = normalizeEmail(input.email);
+  const handle = normalizeHandle(input.handle);
+  const displayName = normalizeDisplayName(input.displayName);
+  const password = checkPassword(input.password);
+  const user = await deps.users.create({ email, handle, displayName, passwordHash: await deps.hasher.hash(password) });
+  return { ...(await deps.tokens.issue(user.id)), user };
+}
+
+// One answer for "no such email" and "wrong password", so sign-in does not reveal which emails exist.
+const invalidCredentials = () => new PlazaError("UNAUTHENTICATED", "Invalid email or password");
+
+export function createSignIn(deps: AuthDeps) {
+  // Verifying against a real hash when the email is unknown keeps both answers equally slow.
+  const decoyHash = deps.hasher.hash("decoy-password-0");
+  return async (input: { email: string; password: string }): Promise<AuthResult> => {
+    let email: string;
+    try {
+      email = normalizeEmail(input.email);
+    } catch {
+      await deps.hasher.verify(await decoyHash, input.password);
+      throw invalidCredentials();
+    }
+    const user = await deps.users.findByEmail(email);
+    const valid = await deps.hasher.verify(user?.passwordHash ?? (await decoyHash), input.password);
+    if (!user || !valid) throw invalidCredentials();
+    const { passwordHash: _hash, ...publicUser } = user;
+    return { ...(await deps.tokens.issue(user.id)), user: publicUser };
+  };
+}
