@@ -12,7 +12,8 @@ export interface ServiceMetrics {
   /** Name builder so every metric follows `plaza_<service>_<thing>_<unit>`. */
   name(thing: string): string;
   counter<L extends string>(thing: string, help: string, labelNames?: readonly L[]): Counter<L>;
-  gauge<L extends string>(thing: string, help: string, labelNames?: readonly L[]): Gauge<L>;
+  /** `collect` runs on each scrape, for values that are read rather than tracked (backlogs, pool sizes). */
+  gauge<L extends string>(thing: string, help: string, labelNames?: readonly L[], collect?: (this: Gauge<L>) => Promise<void> | void): Gauge<L>;
   histogram<L extends string>(thing: string, help: string, labelNames?: readonly L[], buckets?: number[]): Histogram<L>;
 }
 
@@ -23,8 +24,12 @@ export function createMetrics(service: string, opts: { defaultMetrics?: boolean 
   const name = (thing: string) => `${prefix}${thing}`;
   const counter = <L extends string>(thing: string, help: string, labelNames: readonly L[] = []) =>
     new Counter<L>({ name: name(thing), help, labelNames, registers: [registry] });
-  const gauge = <L extends string>(thing: string, help: string, labelNames: readonly L[] = []) =>
-    new Gauge<L>({ name: name(thing), help, labelNames, registers: [registry] });
+  const gauge = <L extends string>(
+    thing: string,
+    help: string,
+    labelNames: readonly L[] = [],
+    collect?: (this: Gauge<L>) => Promise<void> | void,
+  ) => new Gauge<L>({ name: name(thing), help, labelNames, registers: [registry], ...(collect && { collect }) });
   const histogram = <L extends string>(thing: string, help: string, labelNames: readonly L[] = [], buckets = LATENCY_BUCKETS) =>
     new Histogram<L>({ name: name(thing), help, labelNames, buckets, registers: [registry] });
   return {

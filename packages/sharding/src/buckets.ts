@@ -161,7 +161,7 @@ interface RawEntry {
 }
 
 function parseEntries(spec: string, problems: string[]): RawEntry[] {
-  if (spec.startsWith("{")) return parseJsonEntries(spec, problems);
+  if (spec.startsWith("{") || spec.startsWith("[")) return parseJsonEntries(spec, problems);
   const entries: RawEntry[] = [];
   for (const part of spec.split(",")) {
     const text = part.trim();

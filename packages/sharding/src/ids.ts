@@ -90,12 +90,18 @@ export function newId(bucket: number, now: number = Date.now()): string {
     drawRandom();
   } else if (!stepRandom()) {
     // 65 bits exhausted within one millisecond: borrow the next millisecond.
+    if (lastTime === MAX_TIME) throw new RangeError("id time space exhausted");
     lastTime += 1;
     drawRandom();
   }
-  let out = encodeTime(lastTime);
+  return encodeId(lastTime, bucket, lastRandom);
+}
+
+/** The id string for these parts (no validation); exposed for layout tests. */
+export function encodeId(time: number, bucket: number, randomDigits: ArrayLike<number>): string {
+  let out = encodeTime(time);
   out += ALPHABET[(bucket >> 10) & 31]! + ALPHABET[(bucket >> 5) & 31]! + ALPHABET[bucket & 31]!;
-  for (let i = 0; i < RANDOM_CHARS; i++) out += ALPHABET[lastRandom[i]!]!;
+  for (let i = 0; i < RANDOM_CHARS; i++) out += ALPHABET[randomDigits[i]! & 31]!;
   return out;
 }
 

@@ -8,6 +8,10 @@ let counter = 0;
  */
 export function uniqueName(prefix: string): string {
   counter += 1;
-  const safePrefix = prefix.toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "") || "test";
+  const safePrefix =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "test";
   return `${safePrefix}-${process.pid.toString(36)}${counter.toString(36)}-${randomBytes(4).toString("hex")}`;
 }

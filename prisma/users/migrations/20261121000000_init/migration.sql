@@ -44,6 +44,7 @@ CREATE TABLE "followers" (
 -- CreateTable
 CREATE TABLE "outbox_events" (
     "id" UUID NOT NULL,
+    "seq" BIGSERIAL NOT NULL,
     "topic" TEXT NOT NULL,
     "key" TEXT NOT NULL,
     "type" TEXT NOT NULL,
@@ -66,5 +67,7 @@ CREATE INDEX "following_follower_id_created_at_followee_id_idx" ON "following"("
 -- CreateIndex
 CREATE INDEX "followers_followee_id_created_at_follower_id_idx" ON "followers"("followee_id", "created_at" DESC, "follower_id");
 
--- The relay only ever scans unpublished rows (not expressible in schema.prisma).
-CREATE INDEX "outbox_events_unpublished_idx" ON "outbox_events"("created_at") WHERE "published_at" IS NULL;
+-- The outbox relay's work queue and per-key ordering check (partial indexes, not expressible in schema.prisma;
+-- same as packages/events/src/outbox/outbox.sql).
+CREATE INDEX "outbox_events_unpublished_idx" ON "outbox_events"("seq") WHERE "published_at" IS NULL;
+CREATE INDEX "outbox_events_unpublished_key_idx" ON "outbox_events"("key", "seq") WHERE "published_at" IS NULL;

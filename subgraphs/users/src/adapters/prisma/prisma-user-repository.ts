@@ -1,7 +1,6 @@
-import { conflict } from "@plaza/kit";
 import { createEvent, writeOutbox, UserRegistered, ProfileUpdated, Followed, Unfollowed, type EventEnvelope } from "@plaza/events";
-import { decodeCursor, encodeCursor, InvalidCursorError, type ShardRouter } from "@plaza/sharding";
-import { badUserInput } from "@plaza/kit";
+import { decodeOptionalCursor, encodeCursor, type CursorPosition, type Shard, type ShardRouter } from "@plaza/sharding";
+import { badUserInput, conflict } from "@plaza/kit";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { User, UserWithCredentials } from "../../domain/user.ts";
 import type { EdgePage, NewUser, ProfilePatch, UserRepository } from "../../application/ports/user-repository.port.ts";
@@ -35,24 +34,16 @@ function toUser(row: {
   };
 }
 
-interface EdgeCursor {
-  t: number;
-  id: string;
-}
-
-function parseEdgeCursor(after: string | null): EdgeCursor | null {
-  if (after === null) return null;
+function parseEdgeCursor(after: string | null): CursorPosition<Date> | null {
   try {
-    const cursor = decodeCursor<EdgeCursor>(after);
-    if (typeof cursor.t !== "number" || typeof cursor.id !== "string") throw new InvalidCursorError(after);
-    return cursor;
+    return decodeOptionalCursor(after, "date") as CursorPosition<Date> | null;
   } catch {
     throw badUserInput("after", "Cursor is invalid");
   }
 }
 
 export interface PrismaUserRepositoryDeps {
-  shards: ShardRouter<PrismaClient>;
+  shards: ShardRouter<Shard<PrismaClient>>;
   /** Called after a transaction that wrote outbox rows commits (wakes the relay). */
   onOutboxWrite?: () => void;
 }
@@ -108,7 +99,7 @@ export function createPrismaUserRepository({ shards, onOutboxWrite }: PrismaUser
               where: {
                 followeeId: userId,
                 ...(cursor && {
-                  OR: [{ createdAt: { lt: new Date(cursor.t) } }, { createdAt: new Date(cursor.t), followerId: { lt: cursor.id } }],
+                  OR: [{ createdAt: { lt: cursor.key } }, { createdAt: cursor.key, followerId: { lt: cursor.id } }],
                 }),
               },
               orderBy: [{ createdAt: "desc" }, { followerId: "desc" }],
@@ -120,7 +111,7 @@ export function createPrismaUserRepository({ shards, onOutboxWrite }: PrismaUser
               where: {
                 followerId: userId,
                 ...(cursor && {
-                  OR: [{ createdAt: { lt: new Date(cursor.t) } }, { createdAt: new Date(cursor.t), followeeId: { lt: cursor.id } }],
+                  OR: [{ createdAt: { lt: cursor.key } }, { createdAt: cursor.key, followeeId: { lt: cursor.id } }],
                 }),
               },
               orderBy: [{ createdAt: "desc" }, { followeeId: "desc" }],
@@ -129,7 +120,7 @@ export function createPrismaUserRepository({ shards, onOutboxWrite }: PrismaUser
           ).map((r) => ({ userId: r.followeeId, createdAt: r.createdAt }));
     return {
       hasNextPage: page.length > first,
-      edges: page.slice(0, first).map((e) => ({ ...e, cursor: encodeCursor({ t: e.createdAt.getTime(), id: e.userId }) })),
+      edges: page.slice(0, first).map((e) => ({ ...e, cursor: encodeCursor(e.createdAt, e.userId) })),
     };
   }
 
@@ -137,7 +128,7 @@ export function createPrismaUserRepository({ shards, onOutboxWrite }: PrismaUser
     async create(input: NewUser) {
       // The user lives on the shard of its email, so email uniqueness is one shard's unique index.
       const shard = shards.forKey(input.email);
-      const id = shards.newId(shard.bucket);
+      const id = shards.newIdForKey(input.email);
       await reserveHandle(input.handle, id);
       try {
         return await inTx(shard.client, async (tx) => {
@@ -164,14 +155,12 @@ export function createPrismaUserRepository({ shards, onOutboxWrite }: PrismaUser
     },
 
     async findByIds(ids) {
-      const found = new Map<string, User>();
-      await Promise.all(
-        shards.groupIdsByShard(ids).map(async ({ shard, ids: shardIds }) => {
-          const rows = await shard.client.user.findMany({ where: { id: { in: shardIds } } });
-          for (const row of rows) found.set(row.id, toUser(row));
-        }),
+      const rows = await shards.loadByIds(
+        ids,
+        (shard, shardIds) => shard.client.user.findMany({ where: { id: { in: shardIds } } }),
+        (row) => row.id,
       );
-      return ids.map((id) => found.get(id) ?? null);
+      return rows.map((row) => (row ? toUser(row) : null));
     },
 
     async findByEmail(email): Promise<UserWithCredentials | null> {
@@ -208,7 +197,7 @@ export function createPrismaUserRepository({ shards, onOutboxWrite }: PrismaUser
     async follow(followerId, followeeId) {
       const shard = shards.forId(followerId);
       if (!shard) return { created: false };
-      return inTx(shard.client, async (tx) => {
+      return inTx<{ created: boolean }>(shard.client, async (tx) => {
         const inserted = await tx.following.createMany({ data: [{ followerId, followeeId }], skipDuplicates: true });
         if (inserted.count === 0) return { result: { created: false }, events: [] };
         await tx.user.update({ where: { id: followerId }, data: { followingCount: { increment: 1 } } });
@@ -222,7 +211,7 @@ export function createPrismaUserRepository({ shards, onOutboxWrite }: PrismaUser
     async unfollow(followerId, followeeId) {
       const shard = shards.forId(followerId);
       if (!shard) return { removed: false };
-      return inTx(shard.client, async (tx) => {
+      return inTx<{ removed: boolean }>(shard.client, async (tx) => {
         const deleted = await tx.following.deleteMany({ where: { followerId, followeeId } });
         if (deleted.count === 0) return { result: { removed: false }, events: [] };
         await tx.user.update({ where: { id: followerId }, data: { followingCount: { decrement: 1 } } });

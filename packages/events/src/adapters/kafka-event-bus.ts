@@ -1,0 +1,345 @@
+import kafkajs, { type Consumer, type IHeaders, type KafkaMessage, type Message, type RetryOptions } from "kafkajs";
+import type { Logger } from "pino";
+import type { EventEnvelope } from "../envelope.ts";
+import { InvalidEventError } from "../errors.ts";
+import {
+  DEFAULT_HANDLER_RETRY,
+  type DeadLetter,
+  type DeadLetterReason,
+  type EventBus,
+  type HandlerRetryPolicy,
+  type SubscribeOptions,
+  type Subscription,
+} from "../event-bus.port.ts";
+import { parseEventWithDefinition } from "../parse-event.ts";
+import { eventRegistry, type EventRegistry } from "../registry.ts";
+import { errorMessage, runWithRetry } from "../retry.ts";
+import { deadLetterTopic } from "../topics.ts";
+import { createKafkaClient, type KafkaClient } from "./kafka-client.ts";
+import { ensureTopics, type EnsureTopicsOptions } from "./kafka-topics.ts";
+
+const { Partitioners } = kafkajs;
+
+/** Headers on every published event, so tools can route/filter without decoding the body. */
+export const EVENT_HEADERS = {
+  type: "event-type",
+  version: "event-version",
+  id: "event-id",
+  contentType: "content-type",
+} as const;
+
+/** Headers added to a message parked on a dead-letter topic (the original headers are kept). */
+export const DEAD_LETTER_HEADERS = {
+  reason: "dlq-reason",
+  error: "dlq-error",
+  groupId: "dlq-group-id",
+  sourceTopic: "dlq-source-topic",
+  sourcePartition: "dlq-source-partition",
+  sourceOffset: "dlq-source-offset",
+  attempts: "dlq-attempts",
+  at: "dlq-at",
+} as const;
+
+export interface KafkaConsumerTuning {
+  /** Broker drops a member silent for this long (must lie within the broker's group.min/max.session.timeout.ms). */
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  rebalanceTimeoutMs?: number;
+  /** Upper bound of a fetch long-poll; also how quickly an idle consumer notices a rebalance. */
+  maxWaitTimeMs?: number;
+  /** Partitions handled in parallel per consumer (order is kept within each partition). */
+  partitionsConsumedConcurrently?: number;
+  /** `subscribe` rejects when the group is not joined within this time. */
+  joinTimeoutMs?: number;
+}
+
+export interface KafkaEventBusOptions {
+  brokers: readonly string[];
+  logger: Logger;
+  clientId?: string;
+  registry?: EventRegistry;
+  /** Retries of a failing handler before its message goes to `<topic>.dlq`. */
+  handlerRetry?: Partial<HandlerRetryPolicy>;
+  /**
+   * Producer retry budget. Bounded on purpose: with the broker down `publish` must reject
+   * (the outbox relay retries later) instead of hanging for ever.
+   */
+  producerRetry?: RetryOptions;
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  consumer?: KafkaConsumerTuning;
+  /**
+   * `subscribe` creates missing topics (and their dead-letter topics) first, so consumers may start
+   * before any producer (default true). Production clusters may pre-create them with `ensureTopics` instead.
+   */
+  createTopicsOnSubscribe?: boolean;
+  /** Partitions of topics this bus creates (default 6). */
+  topicPartitions?: number;
+  /** Called after a message was written to its dead-letter topic. */
+  onDeadLetter?: (deadLetter: DeadLetter) => void;
+  /** Consumer lag per partition after each batch (for a `plaza_*_kafka_consumer_lag` gauge). */
+  onConsumerLag?: (lag: { groupId: string; topic: string; partition: number; lag: number }) => void;
+}
+
+export interface KafkaEventBus extends EventBus {
+  /** Creates missing topics (and dead-letter topics) through this bus's client. */
+  ensureTopics(options: EnsureTopicsOptions): Promise<string[]>;
+}
+
+const CONSUMER_DEFAULTS: Required<KafkaConsumerTuning> = {
+  sessionTimeoutMs: 10_000,
+  heartbeatIntervalMs: 1_000,
+  rebalanceTimeoutMs: 15_000,
+  maxWaitTimeMs: 500,
+  partitionsConsumedConcurrently: 1,
+  joinTimeoutMs: 60_000,
+};
+
+/** Thrown inside `eachMessage` when the subscription stops mid-retry: kafkajs then leaves the offset uncommitted. */
+class ConsumerStoppingError extends Error {
+  override readonly name = "ConsumerStoppingError";
+}
+
+/** A header's value as text (kafkajs hands headers back as Buffers). */
+export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : first.toString();
+}
+
+export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBus {
+  const logger = options.logger.child({ component: "kafka-event-bus" });
+  const registry = options.registry ?? eventRegistry;
+  const retryPolicy: HandlerRetryPolicy = { ...DEFAULT_HANDLER_RETRY, ...options.handlerRetry };
+  const tuning: Required<KafkaConsumerTuning> = { ...CONSUMER_DEFAULTS, ...options.consumer };
+  const kafka: KafkaClient = createKafkaClient({
+    brokers: options.brokers,
+    logger: options.logger,
+    clientId: options.clientId,
+    connectionTimeoutMs: options.connectionTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs,
+  });
+  // The producer gets its own client: kafkajs nests the client's retries (broker connects, metadata) inside the
+  // producer's, so a shared, patient client would keep `publish` waiting for minutes while the broker is down.
+  const producerRetry = options.producerRetry ?? { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 };
+  const producerClient: KafkaClient = createKafkaClient({
+    brokers: options.brokers,
+    logger: options.logger,
+    clientId: options.clientId,
+    connectionTimeoutMs: options.connectionTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+    retry: producerRetry,
+  });
+
+  // Idempotent: broker-side dedupe of producer retries; kafkajs requires acks=all and one request in flight.
+  const producer = producerClient.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: producerRetry,
+  });
+  let producerConnection: Promise<void> | undefined;
+  producer.on(producer.events.DISCONNECT, () => {
+    producerConnection = undefined;
+  });
+
+  const subscriptions = new Set<Subscription>();
+  let closed = false;
+
+  function connectProducer(): Promise<void> {
+    producerConnection ??= producer.connect().catch((error: unknown) => {
+      producerConnection = undefined;
+      throw error;
+    });
+    return producerConnection;
+  }
+
+  async function publish(events: readonly EventEnvelope[]): Promise<void> {
+    if (closed) throw new Error("Event bus is closed");
+    if (events.length === 0) return;
+    // Validate the whole batch before sending any of it.
+    const byTopic = new Map<string, Message[]>();
+    for (const raw of events) {
+      const { event, definition } = parseEventWithDefinition(raw, registry);
+      const messages = byTopic.get(definition.topic) ?? [];
+      messages.push({
+        key: event.aggregateId,
+        value: JSON.stringify(event),
+        headers: {
+          [EVENT_HEADERS.type]: event.type,
+          [EVENT_HEADERS.version]: String(event.version),
+          [EVENT_HEADERS.id]: event.id,
+          [EVENT_HEADERS.contentType]: "application/json",
+        },
+      });
+      byTopic.set(definition.topic, messages);
+    }
+    await connectProducer();
+    await producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
+  }
+
+  async function sendToDeadLetter(
+    message: KafkaMessage,
+    source: { groupId: string; topic: string; partition: number },
+    reason: DeadLetterReason,
+    error: string,
+    attempts: number,
+    event?: EventEnvelope,
+  ): Promise<void> {
+    const deadLetteredAt = new Date().toISOString();
+    await connectProducer();
+    await producer.send({
+      topic: deadLetterTopic(source.topic),
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            [DEAD_LETTER_HEADERS.reason]: reason,
+            [DEAD_LETTER_HEADERS.error]: error.slice(0, 2_000),
+            [DEAD_LETTER_HEADERS.groupId]: source.groupId,
+            [DEAD_LETTER_HEADERS.sourceTopic]: source.topic,
+            [DEAD_LETTER_HEADERS.sourcePartition]: String(source.partition),
+            [DEAD_LETTER_HEADERS.sourceOffset]: message.offset,
+            [DEAD_LETTER_HEADERS.attempts]: String(attempts),
+            [DEAD_LETTER_HEADERS.at]: deadLetteredAt,
+          },
+        },
+      ],
+    });
+    const deadLetter: DeadLetter = {
+      ...source,
+      offset: message.offset,
+      key: message.key?.toString() ?? null,
+      reason,
+      error,
+      attempts,
+      deadLetteredAt,
+      ...(event ? { event } : { rawValue: message.value?.toString() ?? "" }),
+    };
+    logger.warn(
+      { groupId: source.groupId, topic: source.topic, partition: source.partition, offset: message.offset, reason, error },
+      "message dead-lettered",
+    );
+    try {
+      options.onDeadLetter?.(deadLetter);
+    } catch (callbackError) {
+      logger.error({ err: callbackError }, "onDeadLetter callback failed");
+    }
+  }
+
+  async function subscribe(subscribeOptions: SubscribeOptions): Promise<Subscription> {
+    if (closed) throw new Error("Event bus is closed");
+    const { groupId, handler } = subscribeOptions;
+    const stopping = new AbortController();
+    const consumer: Consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: tuning.sessionTimeoutMs,
+      heartbeatInterval: tuning.heartbeatIntervalMs,
+      rebalanceTimeout: tuning.rebalanceTimeoutMs,
+      maxWaitTimeInMs: tuning.maxWaitTimeMs,
+    });
+
+    const joined = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`Consumer group ${groupId} not joined within ${tuning.joinTimeoutMs} ms`)),
+        tuning.joinTimeoutMs,
+      );
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        logger.error({ err: payload.error, groupId, restart: payload.restart }, "kafka consumer crashed");
+        if (!payload.restart) {
+          clearTimeout(timer);
+          reject(payload.error);
+        }
+      });
+    });
+    // Keep an unobserved rejection (a crash after joining) from becoming an unhandled rejection.
+    joined.catch(() => undefined);
+    if (options.onConsumerLag) {
+      const onLag = options.onConsumerLag;
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
+        onLag({ groupId, topic: payload.topic, partition: payload.partition, lag: Number(payload.offsetLag) }),
+      );
+    }
+
+    const subscription: Subscription = {
+      stop: (() => {
+        let stopped: Promise<void> | undefined;
+        return () => {
+          stopped ??= (async () => {
+            stopping.abort();
+            subscriptions.delete(subscription);
+            await consumer.disconnect();
+          })();
+          return stopped;
+        };
+      })(),
+    };
+
+    try {
+      if (options.createTopicsOnSubscribe ?? true) {
+        await ensureTopics(kafka, { topics: subscribeOptions.topics, numPartitions: options.topicPartitions ?? 6, logger });
+      }
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...subscribeOptions.topics], fromBeginning: subscribeOptions.fromBeginning ?? false });
+      await consumer.run({
+        autoCommit: true,
+        partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
+        eachMessage: async ({ topic, partition, message, heartbeat }) => {
+          const source = { groupId, topic, partition };
+          let event: EventEnvelope;
+          try {
+            event = parseEventWithDefinition(message.value ?? "", registry).event;
+          } catch (error) {
+            if (!(error instanceof InvalidEventError)) throw error;
+            const reason: DeadLetterReason =
+              error.reason === "invalid-json" || error.reason === "invalid-envelope" ? "unparseable" : "invalid-event";
+            await sendToDeadLetter(message, source, reason, error.message, 0);
+            return;
+          }
+          const outcome = await runWithRetry(
+            (attempt) => Promise.resolve(handler(event, { topic, partition, offset: message.offset, attempt })),
+            retryPolicy,
+            {
+              signal: stopping.signal,
+              beforeRetry: async (attempt, error) => {
+                logger.warn({ err: error, groupId, topic, partition, offset: message.offset, attempt, eventId: event.id }, "event handler failed, retrying");
+                await heartbeat().catch(() => undefined);
+              },
+            },
+          );
+          if (outcome.ok) return;
+          if (outcome.aborted) throw new ConsumerStoppingError(`Consumer ${groupId} stopping`);
+          await sendToDeadLetter(message, source, "handler-failed", errorMessage(outcome.error), outcome.attempts, event);
+        },
+      });
+      await joined;
+    } catch (error) {
+      await subscription.stop().catch(() => undefined);
+      throw error;
+    }
+    subscriptions.add(subscription);
+    logger.debug({ groupId, topics: subscribeOptions.topics }, "kafka consumer joined");
+    return subscription;
+  }
+
+  return {
+    publish,
+    subscribe,
+    async close() {
+      closed = true;
+      await Promise.allSettled([...subscriptions].map((subscription) => subscription.stop()));
+      await producer.disconnect().catch((error: unknown) => logger.warn({ err: error }, "producer disconnect failed"));
+    },
+    ensureTopics: (ensureOptions) => ensureTopics(kafka, { logger, ...ensureOptions }),
+  };
+}

@@ -1,0 +1,27 @@
+-- Transactional outbox: one table per subgraph database (every shard). Events are inserted in the same
+-- transaction as the state change they describe, then published to the event bus by the outbox relay.
+-- Migrations copy this DDL (it is also exported as OUTBOX_TABLE_DDL from @plaza/events).
+CREATE TABLE IF NOT EXISTS outbox_events (
+  -- The event id (envelope.id): consumers deduplicate on it.
+  id uuid PRIMARY KEY,
+  -- Insertion order. created_at cannot order events: now() is the transaction's start time and is shared
+  -- by every row of a transaction; the sequence is drawn at insert time, after the writer took its row locks.
+  seq bigserial NOT NULL,
+  topic text NOT NULL,
+  -- The partition key (envelope.aggregateId): per-key order is preserved end to end.
+  key text NOT NULL,
+  type text NOT NULL,
+  version integer NOT NULL,
+  -- The whole envelope, as published.
+  payload jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  published_at timestamptz NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  last_error text NULL
+);
+
+-- The relay's work queue: only unpublished rows, in publish order.
+CREATE INDEX IF NOT EXISTS outbox_events_unpublished_idx ON outbox_events (seq) WHERE published_at IS NULL;
+
+-- Per-key ordering check of the relay ("is an older row of this key still pending?").
+CREATE INDEX IF NOT EXISTS outbox_events_unpublished_key_idx ON outbox_events (key, seq) WHERE published_at IS NULL;

@@ -1,0 +1,7 @@
+// Importing a schema module registers its events; add new domains here.
+import type { UserEvent } from "./users.ts";
+
+export * from "./users.ts";
+
+/** Every event the platform knows, as a discriminated union on `type`. */
+export type PlazaEvent = UserEvent;

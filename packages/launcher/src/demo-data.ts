@@ -1,0 +1,60 @@
+import type { Logger } from "@plaza/kit";
+
+export const DEMO_PASSWORD = "plaza-demo-1";
+export const DEMO_USERS = [
+  { email: "alice@plaza.dev", handle: "alice", displayName: "Alice Liddell" },
+  { email: "bob@plaza.dev", handle: "bob", displayName: "Bob Ross" },
+  { email: "carol@plaza.dev", handle: "carol", displayName: "Carol Danvers" },
+] as const;
+
+interface GraphQLResponse<T> {
+  data?: T;
+  errors?: Array<{ message: string; extensions?: { code?: string } }>;
+}
+
+async function call<T>(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as GraphQLResponse<T>;
+}
+
+/**
+ * Seeds through the public API (the router), so demo data takes exactly the path real data takes — validation,
+ * events and all. Idempotent: an existing demo user is signed in instead.
+ */
+export async function seedDemoData(routerUrl: string, logger: Logger): Promise<void> {
+  const tokens: string[] = [];
+  const ids: string[] = [];
+  let created = 0;
+  for (const user of DEMO_USERS) {
+    const signUp = await call<{ signUp: { token: string; user: { id: string } } }>(
+      routerUrl,
+      "mutation ($input: SignUpInput!) { signUp(input: $input) { token user { id } } }",
+      { input: { ...user, password: DEMO_PASSWORD } },
+    );
+    let auth = signUp.data?.signUp;
+    if (auth) created++;
+    else if (signUp.errors?.[0]?.extensions?.code === "CONFLICT") {
+      const signIn = await call<{ signIn: { token: string; user: { id: string } } }>(
+        routerUrl,
+        "mutation ($email: String!, $password: String!) { signIn(email: $email, password: $password) { token user { id } } }",
+        { email: user.email, password: DEMO_PASSWORD },
+      );
+      auth = signIn.data?.signIn;
+    }
+    if (!auth) throw new Error(`cannot seed demo user ${user.handle}: ${JSON.stringify(signUp.errors)}`);
+    tokens.push(auth.token);
+    ids.push(auth.user.id);
+  }
+  if (created === 0) return;
+  // Everyone follows everyone else, so followers/following have something to show.
+  for (const [i, token] of tokens.entries()) {
+    for (const [j, id] of ids.entries()) {
+      if (i !== j) await call(routerUrl, "mutation ($id: ID!) { follow(userId: $id) { id } }", { id }, token);
+    }
+  }
+  logger.info({ users: DEMO_USERS.map((u) => u.email), password: DEMO_PASSWORD }, "seeded demo users");
+}

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { EnvError, envFields, loadEnv } from "@plaza/kit";
+import { parseShardConfig, type ShardConfig } from "@plaza/sharding";
+
+/** Settings every subgraph shares; a subgraph extends this with its own. */
+export const commonSubgraphEnv = z.object({
+  HOST: envFields.host(),
+  LOG_LEVEL: envFields.logLevel(),
+  NODE_ENV: envFields.nodeEnv(),
+  INTERNAL_AUTH_KEY: envFields.secret("INTERNAL_AUTH_KEY"),
+  KAFKA_BROKERS: envFields.csv().default([]),
+  /** Migrations are idempotent and serialized by an advisory lock, so every instance may run them. */
+  MIGRATE_ON_START: envFields.bool(true),
+});
+
+/**
+ * The service's own settings plus its shard settings (`<SERVICE>_DATABASE_SHARD_URLS`, `DATABASE_SHARD_URLS`,
+ * or embedded PGlite), with every problem of both reported in one EnvError.
+ */
+export function loadSubgraphConfig<S extends z.ZodType>(
+  service: string,
+  schema: S,
+  source: Record<string, string | undefined> = process.env,
+): z.infer<S> & { shards: ShardConfig } {
+  const problems: string[] = [];
+  let env: z.infer<S> | undefined;
+  try {
+    env = loadEnv(service, schema, source);
+  } catch (err) {
+    if (!(err instanceof EnvError)) throw err;
+    problems.push(...err.problems);
+  }
+  const shards = parseShardConfig(service.toUpperCase(), source, { service });
+  if (!shards.ok) problems.push(...shards.problems);
+  if (problems.length > 0 || !env || !shards.ok) throw new EnvError(service, problems);
+  return { ...env, shards: shards.config };
+}
+
+export function exitOnConfigError<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof EnvError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

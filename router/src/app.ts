@@ -1,0 +1,158 @@
+import type { Server } from "node:http";
+import { ApolloGateway } from "@apollo/gateway";
+import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import { Agent } from "undici";
+import {
+  closeServer,
+  createInternalSigner,
+  createServiceHttpServer,
+  listen,
+  useOperationMetrics,
+  type Health,
+  type Logger,
+} from "@plaza/kit";
+import type { RouterContext, RouterServerContext } from "./context.ts";
+import { createRouterMaskError } from "./errors.ts";
+import type { RouterMetrics } from "./metrics.ts";
+import { useGatewayExecutor } from "./plugins/use-gateway-executor.ts";
+import { useRequestId } from "./plugins/use-request-id.ts";
+import { useViewerAuth } from "./plugins/use-viewer-auth.ts";
+import { createSubgraphDataSource, type SubgraphDataSource } from "./subgraph/subgraph-data-source.ts";
+import { subgraphEnvName } from "./subgraphs.ts";
+
+export interface RouterDeps {
+  /** A Federation 2 supergraph SDL (any supergraph, not only Plaza's). */
+  supergraphSdl: string;
+  /** Replace URLs named in the supergraph, keyed by subgraph name in any case (`users` or `USERS`). */
+  subgraphUrls?: Record<string, string>;
+  jwtSecret: string;
+  /** Shared with the subgraphs; signs the identity header they trust. */
+  internalAuthKey: string;
+  logger: Logger;
+  metrics: RouterMetrics;
+  health: Health;
+  graphiql?: boolean;
+  subgraphTimeoutMs?: number;
+  /** Keep-alive connections per subgraph origin. */
+  subgraphMaxConnections?: number;
+  maxBodyBytes?: number;
+  /**
+   * Plugins that run after authentication and after the gateway executor was installed, so they can wrap
+   * execution (response cache, rate limits, …) and see the viewer in the context.
+   */
+  plugins?: Plugin<RouterContext>[];
+}
+
+export interface Router {
+  yoga: YogaServerInstance<RouterServerContext, RouterContext>;
+  httpServer: Server;
+  gateway: ApolloGateway;
+  /** One data source per subgraph of the supergraph, by subgraph name. */
+  subgraphs: ReadonlyMap<string, SubgraphDataSource>;
+  /** Resolves with the bound port (pass 0 for a free one). */
+  listen(port: number, host?: string): Promise<number>;
+  /** Drains HTTP, stops the gateway, closes upstream connections. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export const DEFAULTS = {
+  subgraphTimeoutMs: 10_000,
+  subgraphMaxConnections: 128,
+  maxBodyBytes: 1_048_576,
+} as const;
+
+/** Wires the router without listening: tests and the single-process launcher call this, main() adds listen + shutdown. */
+export async function buildRouter(deps: RouterDeps): Promise<Router> {
+  const { logger, metrics, health } = deps;
+  const timeoutMs = deps.subgraphTimeoutMs ?? DEFAULTS.subgraphTimeoutMs;
+  const overrides = new Map(Object.entries(deps.subgraphUrls ?? {}).map(([name, url]) => [subgraphEnvName(name), url]));
+  const agent = new Agent({
+    connections: deps.subgraphMaxConnections ?? DEFAULTS.subgraphMaxConnections,
+    // Below the subgraphs' own keep-alive timeout (65 s in kit), so the router never reuses a socket being closed.
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 60_000,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connect: { timeout: timeoutMs },
+  });
+  const signIdentity = createInternalSigner(deps.internalAuthKey);
+
+  // @apollo/gateway otherwise probes cloud metadata endpoints at construction and exports usage metrics to
+  // Apollo every few seconds; it only reads this variable. Operators may still opt in by setting it to "false".
+  process.env.APOLLO_TELEMETRY_DISABLED ??= "true";
+  const subgraphs = new Map<string, SubgraphDataSource>();
+  const gateway = new ApolloGateway({
+    supergraphSdl: deps.supergraphSdl,
+    logger: logger.child({ component: "gateway" }),
+    buildService: ({ name, url }) => {
+      const resolvedUrl = overrides.get(subgraphEnvName(name)) ?? url;
+      if (!resolvedUrl) throw new Error(`Subgraph "${name}" has no URL in the supergraph: set SUBGRAPH_URL_${subgraphEnvName(name)}`);
+      const dataSource = createSubgraphDataSource({ name, url: resolvedUrl, dispatcher: agent, signIdentity, timeoutMs, metrics, logger });
+      subgraphs.set(name, dataSource);
+      return dataSource;
+    },
+  });
+
+  let loaded: Awaited<ReturnType<ApolloGateway["load"]>>;
+  try {
+    loaded = await gateway.load();
+  } catch (err) {
+    await agent.close();
+    throw err;
+  }
+  let serving = true;
+  const known = new Set([...subgraphs.keys()].map(subgraphEnvName));
+  for (const name of overrides.keys()) {
+    if (!known.has(name)) logger.warn({ subgraph: name, known: [...subgraphs.keys()] }, "subgraph URL override matches no subgraph in the supergraph");
+  }
+  logger.info({ subgraphs: Object.fromEntries([...subgraphs].map(([name, ds]) => [name, ds.url])) }, "supergraph loaded");
+
+  health.addCheck("supergraph", () => {
+    if (!serving) throw new Error("gateway stopped");
+  });
+  for (const dataSource of subgraphs.values()) health.addCheck(`subgraph:${dataSource.name}`, () => dataSource.probe());
+
+  const yoga = createYoga<RouterServerContext, RouterContext>({
+    schema: loaded.schema,
+    graphqlEndpoint: "/graphql",
+    graphiql: deps.graphiql ?? false,
+    landingPage: false,
+    logging: false,
+    maskedErrors: { maskError: createRouterMaskError(logger) },
+    maxRequestBodySize: deps.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+    context: ({ requestId, viewer }): RouterContext => {
+      // use-request-id always sets it for HTTP; other transports pass their own.
+      const id = requestId ?? "unknown";
+      return { requestId: id, viewer: viewer ?? null, logger: logger.child({ requestId: id }) };
+    },
+    plugins: [
+      useRequestId(),
+      useViewerAuth({ jwtSecret: deps.jwtSecret }),
+      useOperationMetrics(metrics),
+      useGatewayExecutor({ executor: loaded.executor, logger }),
+      ...(deps.plugins ?? []),
+    ],
+  });
+
+  const httpServer = createServiceHttpServer({ handler: yoga as never, metrics, health });
+
+  let closing: Promise<void> | undefined;
+  return {
+    yoga,
+    httpServer,
+    gateway,
+    subgraphs,
+    listen: (port, host = "127.0.0.1") => listen(httpServer, port, host),
+    close() {
+      closing ??= (async () => {
+        health.setDraining();
+        await closeServer(httpServer);
+        serving = false;
+        await gateway.stop();
+        await yoga.dispose();
+        await agent.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import type { Logger } from "@plaza/kit";
+
+/** A verified viewer: the token's subject and expiry (subscriptions end with the token). */
+export interface Viewer {
+  id: string;
+  tokenExp: number;
+}
+
+/**
+ * Set per request before GraphQL parsing (by use-request-id and use-viewer-auth for HTTP; a WebSocket transport
+ * sets the same fields itself), and copied by yoga into the GraphQL context.
+ */
+export interface RouterServerContext {
+  requestId?: string;
+  viewer?: Viewer | null;
+}
+
+/** The GraphQL context every router plugin and the subgraph data sources rely on. */
+export interface RouterContext {
+  requestId: string;
+  viewer: Viewer | null;
+  logger: Logger;
+}

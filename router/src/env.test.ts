@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { EnvError } from "@plaza/kit";
+import { loadRouterConfig } from "./env.ts";
+import { DEFAULT_SUPERGRAPH_PATH } from "./paths.ts";
+
+const secrets = { JWT_SECRET: "j".repeat(32), INTERNAL_AUTH_KEY: "k".repeat(32) };
+
+function problemsOf(source: Record<string, string>): string[] {
+  try {
+    loadRouterConfig(source);
+  } catch (err) {
+    if (err instanceof EnvError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe("loadRouterConfig", () => {
+  it("applies defaults", () => {
+    expect(loadRouterConfig(secrets)).toEqual({
+      port: 4000,
+      host: "127.0.0.1",
+      supergraphPath: DEFAULT_SUPERGRAPH_PATH,
+      jwtSecret: secrets.JWT_SECRET,
+      internalAuthKey: secrets.INTERNAL_AUTH_KEY,
+      subgraphUrls: {},
+      logLevel: "info",
+      nodeEnv: "development",
+      graphiql: true,
+      subgraphTimeoutMs: 10_000,
+      subgraphMaxConnections: 128,
+      maxBodyBytes: 1_048_576,
+    });
+  });
+
+  it("reads overrides, subgraph URLs included, and disables GraphiQL outside development", () => {
+    const config = loadRouterConfig({
+      ...secrets,
+      ROUTER_PORT: "0",
+      NODE_ENV: "production",
+      SUPERGRAPH_PATH: "/srv/supergraph.graphql",
+      SUBGRAPH_URL_USERS: "http://users.internal:8080/graphql",
+      SUBGRAPH_URL_USER_PROFILES: "https://profiles.internal/graphql",
+      SUBGRAPH_URL_POSTS: "",
+      SUBGRAPH_TIMEOUT_MS: "2500",
+    });
+    expect(config).toMatchObject({
+      port: 0,
+      graphiql: false,
+      supergraphPath: "/srv/supergraph.graphql",
+      subgraphTimeoutMs: 2500,
+      subgraphUrls: { USERS: "http://users.internal:8080/graphql", USER_PROFILES: "https://profiles.internal/graphql" },
+    });
+  });
+
+  it("reports every problem at once", () => {
+    const problems = problemsOf({
+      JWT_SECRET: "short",
+      ROUTER_PORT: "70000",
+      SUBGRAPH_URL_USERS: "not a url",
+      SUBGRAPH_URL_bad: "http://x/graphql",
+      MAX_BODY_BYTES: "-1",
+    });
+    const keys = problems.map((p) => p.split(":")[0]).sort();
+    expect(keys).toEqual(["INTERNAL_AUTH_KEY", "JWT_SECRET", "MAX_BODY_BYTES", "ROUTER_PORT", "SUBGRAPH_URL_USERS", "SUBGRAPH_URL_bad"]);
+    expect(problems.find((p) => p.startsWith("JWT_SECRET"))).toContain("at least 32 characters");
+    expect(problems.find((p) => p.startsWith("SUBGRAPH_URL_USERS"))).toContain("http(s) URL");
+  });
+});

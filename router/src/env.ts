@@ -1,0 +1,89 @@
+import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
+import { envFields, loadEnv, loadEnvOrExit } from "@plaza/kit";
+import { DEFAULT_SUPERGRAPH_PATH } from "./paths.ts";
+
+/** SUBGRAPH_URL_USERS=http://… overrides the URL the supergraph names for subgraph `users`. */
+const SUBGRAPH_URL_PREFIX = "SUBGRAPH_URL_";
+const SUBGRAPH_URL_KEY = /^SUBGRAPH_URL_[A-Z0-9_]+$/;
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const httpUrl = () => z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+
+const baseSchema = z.object({
+  ROUTER_PORT: envFields.port(4000),
+  ROUTER_HOST: envFields.host(),
+  SUPERGRAPH_PATH: z.string().default(DEFAULT_SUPERGRAPH_PATH),
+  JWT_SECRET: envFields.secret("JWT_SECRET"),
+  INTERNAL_AUTH_KEY: envFields.secret("INTERNAL_AUTH_KEY"),
+  LOG_LEVEL: envFields.logLevel(),
+  NODE_ENV: envFields.nodeEnv(),
+  SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
+  SUBGRAPH_MAX_CONNECTIONS: positiveInt(128),
+  MAX_BODY_BYTES: positiveInt(1_048_576),
+});
+
+export interface RouterConfig {
+  port: number;
+  host: string;
+  /** Absolute path of the supergraph SDL file. */
+  supergraphPath: string;
+  jwtSecret: string;
+  internalAuthKey: string;
+  /** Keyed by the env spelling of the subgraph name (USERS); buildRouter matches names the same way. */
+  subgraphUrls: Record<string, string>;
+  logLevel: z.infer<typeof baseSchema>["LOG_LEVEL"];
+  nodeEnv: z.infer<typeof baseSchema>["NODE_ENV"];
+  graphiql: boolean;
+  subgraphTimeoutMs: number;
+  subgraphMaxConnections: number;
+  maxBodyBytes: number;
+}
+
+/**
+ * The subgraph override keys are only known from the environment itself, so the schema is extended with one
+ * URL field per SUBGRAPH_URL_* key present: a bad override is reported with every other problem at once.
+ */
+function routerEnvSchema(source: Record<string, string | undefined>) {
+  // Empty values mean "unset", as everywhere in kit's loadEnv.
+  const overrideKeys = Object.keys(source).filter((key) => key.startsWith(SUBGRAPH_URL_PREFIX) && source[key]);
+  const overrides = Object.fromEntries(
+    overrideKeys.map((key) => [
+      key,
+      SUBGRAPH_URL_KEY.test(key) ? httpUrl() : z.never({ error: "subgraph name must use A-Z, 0-9 and _ only" }),
+    ]),
+  );
+  // Typed as the base shape: the override keys are read back by name below.
+  const schema = baseSchema.extend(overrides) as unknown as typeof baseSchema;
+  return schema.transform((env): RouterConfig => {
+    const subgraphUrls: Record<string, string> = {};
+    for (const key of overrideKeys) {
+      const value = (env as Record<string, unknown>)[key];
+      if (typeof value === "string") subgraphUrls[key.slice(SUBGRAPH_URL_PREFIX.length)] = value;
+    }
+    return {
+      port: env.ROUTER_PORT,
+      host: env.ROUTER_HOST,
+      supergraphPath: isAbsolute(env.SUPERGRAPH_PATH) ? env.SUPERGRAPH_PATH : resolve(process.cwd(), env.SUPERGRAPH_PATH),
+      jwtSecret: env.JWT_SECRET,
+      internalAuthKey: env.INTERNAL_AUTH_KEY,
+      subgraphUrls,
+      logLevel: env.LOG_LEVEL,
+      nodeEnv: env.NODE_ENV,
+      graphiql: env.NODE_ENV === "development",
+      subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
+      subgraphMaxConnections: env.SUBGRAPH_MAX_CONNECTIONS,
+      maxBodyBytes: env.MAX_BODY_BYTES,
+    };
+  });
+}
+
+/** Throws kit's EnvError listing every problem (tests use this). */
+export function loadRouterConfig(source: Record<string, string | undefined> = process.env): RouterConfig {
+  return loadEnv("router", routerEnvSchema(source), source);
+}
+
+/** For main(): one clear message and exit 1 on bad configuration. */
+export function loadRouterConfigOrExit(source: Record<string, string | undefined> = process.env): RouterConfig {
+  return loadEnvOrExit("router", routerEnvSchema(source), source);
+}

@@ -1,0 +1,56 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { createHealth, createLogger, createShutdown } from "@plaza/kit";
+import { buildRouter } from "./app.ts";
+import { loadRouterConfigOrExit } from "./env.ts";
+import { createRouterMetrics } from "./metrics.ts";
+
+export { buildRouter, type Router, type RouterDeps } from "./app.ts";
+export { createRouterMetrics, type RouterMetrics } from "./metrics.ts";
+
+async function main(): Promise<void> {
+  const config = loadRouterConfigOrExit();
+  const logger = createLogger({ service: "router", level: config.logLevel });
+  process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
+
+  let supergraphSdl: string;
+  try {
+    supergraphSdl = await readFile(config.supergraphPath, "utf8");
+  } catch (err) {
+    logger.fatal({ err, path: config.supergraphPath }, "cannot read the supergraph (SUPERGRAPH_PATH); run `npm run schema:compose` to create it");
+    process.exit(1);
+  }
+
+  const metrics = createRouterMetrics();
+  const health = createHealth();
+  const shutdown = createShutdown(logger);
+  const router = await buildRouter({
+    supergraphSdl,
+    subgraphUrls: config.subgraphUrls,
+    jwtSecret: config.jwtSecret,
+    internalAuthKey: config.internalAuthKey,
+    logger,
+    metrics,
+    health,
+    graphiql: config.graphiql,
+    subgraphTimeoutMs: config.subgraphTimeoutMs,
+    subgraphMaxConnections: config.subgraphMaxConnections,
+    maxBodyBytes: config.maxBodyBytes,
+  });
+  // Registration order is shutdown order: stop taking requests and drain, then upstream connections.
+  shutdown.add("router", () => router.close());
+  shutdown.installSignalHandlers();
+
+  const port = await router.listen(config.port, config.host);
+  logger.info({ url: `http://${config.host}:${port}/graphql`, supergraph: config.supergraphPath, graphiql: config.graphiql }, "router listening");
+}
+
+// Importing this module (e.g. for buildRouter) must not start a server.
+const startedDirectly = process.argv[1] !== undefined && pathToFileURL(resolve(process.argv[1])).href === import.meta.url;
+if (startedDirectly) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`router failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,71 @@
+import type { EventBus, Subscription } from "@plaza/events";
+import { createHealth, createMetrics, type Logger, type SubgraphServer } from "@plaza/kit";
+import { openSubgraphStorage } from "@plaza/runtime";
+import { PrismaClient } from "./generated/prisma/client.ts";
+import { buildUsersApp } from "./app.ts";
+import type { UsersConfig } from "./env.ts";
+import { createArgon2PasswordHasher } from "./adapters/crypto/argon2-password-hasher.ts";
+import { createJwtTokenIssuer } from "./adapters/crypto/jwt-token-issuer.ts";
+import { startFollowerIndexConsumer } from "./adapters/events/follower-index-consumer.ts";
+import { createPrismaUserRepository } from "./adapters/prisma/prisma-user-repository.ts";
+import type { UserRepository } from "./application/ports/user-repository.port.ts";
+
+export const USERS_MIGRATIONS_DIR = new URL("../../../prisma/users/migrations", import.meta.url).pathname;
+
+export interface UsersService {
+  app: SubgraphServer;
+  users: UserRepository;
+  /** Bound port. */
+  port: number;
+  /** Drains HTTP and WebSockets, stops the consumer and the relay, then closes the shards — in that order. */
+  stop(): Promise<void>;
+}
+
+/** Wires the users subgraph from configuration and a bus; shared by its own main() and the single-process launcher. */
+export async function startUsersService(config: UsersConfig, deps: { bus: EventBus; logger: Logger }): Promise<UsersService> {
+  const logger = deps.logger.child({ service: "users" });
+  const metrics = createMetrics("users");
+  const health = createHealth();
+  const storage = await openSubgraphStorage({
+    service: "users",
+    shardConfig: config.shards,
+    makeClient: (adapter) => new PrismaClient({ adapter }),
+    migrationsDir: USERS_MIGRATIONS_DIR,
+    migrateOnStart: config.MIGRATE_ON_START,
+    bus: deps.bus,
+    logger,
+    metrics,
+    health,
+  });
+  const users = createPrismaUserRepository({ shards: storage.shards.router, onOutboxWrite: () => storage.relay.kick() });
+  let consumer: Subscription | undefined;
+  try {
+    consumer = await startFollowerIndexConsumer({ bus: deps.bus, users, logger });
+    const app = buildUsersApp({
+      users,
+      hasher: createArgon2PasswordHasher({ memoryCostKiB: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST }),
+      tokens: createJwtTokenIssuer({ secret: config.JWT_SECRET, ttlSeconds: config.JWT_TTL_SECONDS }),
+      logger,
+      metrics,
+      health,
+      internalAuthKey: config.INTERNAL_AUTH_KEY,
+      graphiql: config.NODE_ENV === "development",
+    });
+    const port = await app.listen(config.USERS_PORT, config.HOST);
+    logger.info({ port, shards: config.shards.describe }, "users subgraph listening");
+    return {
+      app,
+      users,
+      port,
+      async stop() {
+        await app.close();
+        await consumer?.stop();
+        await storage.close();
+      },
+    };
+  } catch (err) {
+    await consumer?.stop();
+    await storage.close();
+    throw err;
+  }
+}
