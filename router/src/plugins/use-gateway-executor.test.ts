@@ -27,7 +27,7 @@ function useDocumentRewrite(rewrite: (doc: DocumentNode) => DocumentNode): Plugi
   };
 }
 
-async function run(yoga: ReturnType<typeof createYoga>, body: unknown) {
+async function run(yoga: { fetch(url: string, init: RequestInit): Promise<Response> | Response }, body: unknown) {
   const res = await yoga.fetch("http://router.test/graphql", {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -39,7 +39,11 @@ async function run(yoga: ReturnType<typeof createYoga>, body: unknown) {
 describe("useGatewayExecutor", () => {
   it("hands the gateway the operation, variables and GraphQL context", async () => {
     const { calls, executor } = recordingExecutor();
-    const yoga = createYoga({ schema, plugins: [useGatewayExecutor({ executor, logger })], context: () => ({ requestId: "r-1" }) });
+    const yoga = createYoga({
+      schema: createSchema<{ requestId: string }>({ typeDefs: "type Query { hello(name: String): String }" }),
+      plugins: [useGatewayExecutor({ executor, logger })],
+      context: () => ({ requestId: "r-1" }),
+    });
     const result = await run(yoga, { query: "query Greet($n: String) { hello(name: $n) }", variables: { n: "ada" }, operationName: "Greet" });
     expect(result).toEqual({ data: { hello: "from gateway" } });
     const ctx = calls[0]!;
