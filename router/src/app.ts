@@ -86,8 +86,17 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     logger: logger.child({ component: "gateway" }),
     buildService: ({ name, url }) => {
       const resolvedUrl = overrides.get(subgraphEnvName(name)) ?? url;
-      if (!resolvedUrl) throw new Error(`Subgraph "${name}" has no URL in the supergraph: set SUBGRAPH_URL_${subgraphEnvName(name)}`);
-      const dataSource = createSubgraphDataSource({ name, url: resolvedUrl, dispatcher: agent, signIdentity, timeoutMs, metrics, logger });
+      if (!resolvedUrl)
+        throw new Error(`Subgraph "${name}" has no URL in the supergraph: set SUBGRAPH_URL_${subgraphEnvName(name)}`);
+      const dataSource = createSubgraphDataSource({
+        name,
+        url: resolvedUrl,
+        dispatcher: agent,
+        signIdentity,
+        timeoutMs,
+        metrics,
+        logger,
+      });
       subgraphs.set(name, dataSource);
       return dataSource;
     },
@@ -103,7 +112,11 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
   let serving = true;
   const known = new Set([...subgraphs.keys()].map(subgraphEnvName));
   for (const name of overrides.keys()) {
-    if (!known.has(name)) logger.warn({ subgraph: name, known: [...subgraphs.keys()] }, "subgraph URL override matches no subgraph in the supergraph");
+    if (!known.has(name))
+      logger.warn(
+        { subgraph: name, known: [...subgraphs.keys()] },
+        "subgraph URL override matches no subgraph in the supergraph",
+      );
   }
   logger.info({ subgraphs: Object.fromEntries([...subgraphs].map(([name, ds]) => [name, ds.url])) }, "supergraph loaded");
 

@@ -62,7 +62,14 @@ describe("loadRouterConfig", () => {
       MAX_BODY_BYTES: "-1",
     });
     const keys = problems.map((p) => p.split(":")[0]).sort();
-    expect(keys).toEqual(["INTERNAL_AUTH_KEY", "JWT_SECRET", "MAX_BODY_BYTES", "ROUTER_PORT", "SUBGRAPH_URL_USERS", "SUBGRAPH_URL_bad"]);
+    expect(keys).toEqual([
+      "INTERNAL_AUTH_KEY",
+      "JWT_SECRET",
+      "MAX_BODY_BYTES",
+      "ROUTER_PORT",
+      "SUBGRAPH_URL_USERS",
+      "SUBGRAPH_URL_bad",
+    ]);
     expect(problems.find((p) => p.startsWith("JWT_SECRET"))).toContain("at least 32 characters");
     expect(problems.find((p) => p.startsWith("SUBGRAPH_URL_USERS"))).toContain("http(s) URL");
   });

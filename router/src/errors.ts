@@ -13,13 +13,23 @@ const UNCODED_SUBGRAPH_ERROR = "DOWNSTREAM_SERVICE_ERROR";
  * whose originalError is the plain error object from the response body (not a thrown Error).
  */
 function isSubgraphResponseError(error: GraphQLError): boolean {
-  return typeof error.extensions.serviceName === "string" && error.originalError !== undefined && !(error.originalError instanceof Error);
+  return (
+    typeof error.extensions.serviceName === "string" &&
+    error.originalError !== undefined &&
+    !(error.originalError instanceof Error)
+  );
 }
 
 function withoutExtensions(error: GraphQLError, keys: readonly string[]): GraphQLError {
   if (!keys.some((key) => key in error.extensions)) return error;
   const extensions = Object.fromEntries(Object.entries(error.extensions).filter(([key]) => !keys.includes(key)));
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions });
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions,
+  });
 }
 
 /**
@@ -36,7 +46,10 @@ export function createRouterMaskError(logger: Logger) {
         const upstream = new GraphQLError(error.message, { path: error.path, extensions: error.extensions });
         return withoutExtensions(upstream, [...INTERNAL_EXTENSIONS, "http"]);
       }
-      logger.error({ subgraph: error.extensions.serviceName, path: error.path, upstreamMessage: error.message }, "subgraph returned an uncoded error");
+      logger.error(
+        { subgraph: error.extensions.serviceName, path: error.path, upstreamMessage: error.message },
+        "subgraph returned an uncoded error",
+      );
       return new GraphQLError(message, { path: error.path, extensions: { code: "INTERNAL_SERVER_ERROR" } });
     }
     const masked = maskError(error, message);

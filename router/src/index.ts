@@ -18,7 +18,10 @@ async function main(): Promise<void> {
   try {
     supergraphSdl = await readFile(config.supergraphPath, "utf8");
   } catch (err) {
-    logger.fatal({ err, path: config.supergraphPath }, "cannot read the supergraph (SUPERGRAPH_PATH); run `npm run schema:compose` to create it");
+    logger.fatal(
+      { err, path: config.supergraphPath },
+      "cannot read the supergraph (SUPERGRAPH_PATH); run `npm run schema:compose` to create it",
+    );
     process.exit(1);
   }
 
@@ -43,7 +46,10 @@ async function main(): Promise<void> {
   shutdown.installSignalHandlers();
 
   const port = await router.listen(config.port, config.host);
-  logger.info({ url: `http://${config.host}:${port}/graphql`, supergraph: config.supergraphPath, graphiql: config.graphiql }, "router listening");
+  logger.info(
+    { url: `http://${config.host}:${port}/graphql`, supergraph: config.supergraphPath, graphiql: config.graphiql },
+    "router listening",
+  );
 }
 
 // Importing this module (e.g. for buildRouter) must not start a server.

@@ -34,8 +34,12 @@ interface Received {
  * round trip, validation, per-key order, group sharing vs fan-out to groups, at-least-once redelivery,
  * dead letters that do not stop the consumer, and hand-over when a member leaves.
  */
-export function runEventBusContract(name: string, subjectOrFactory: EventBusContractSubject | EventBusContractSubject["makeBus"]): void {
-  const subject: EventBusContractSubject = typeof subjectOrFactory === "function" ? { makeBus: subjectOrFactory } : subjectOrFactory;
+export function runEventBusContract(
+  name: string,
+  subjectOrFactory: EventBusContractSubject | EventBusContractSubject["makeBus"],
+): void {
+  const subject: EventBusContractSubject =
+    typeof subjectOrFactory === "function" ? { makeBus: subjectOrFactory } : subjectOrFactory;
   const timeoutMs = subject.timeoutMs ?? 30_000;
 
   describe(`EventBus contract: ${name}`, () => {
@@ -93,7 +97,9 @@ export function runEventBusContract(name: string, subjectOrFactory: EventBusCont
     it("rejects events that do not match their registered schema", async () => {
       const { bus, ping } = await setup();
       const valid = ping("a", 1);
-      await expect(bus.publish([{ ...valid, payload: { key: "a", seq: "not a number" } }])).rejects.toBeInstanceOf(InvalidEventError);
+      await expect(bus.publish([{ ...valid, payload: { key: "a", seq: "not a number" } }])).rejects.toBeInstanceOf(
+        InvalidEventError,
+      );
       await expect(bus.publish([{ ...valid, type: "NoSuchEvent" }])).rejects.toMatchObject({ reason: "unknown-event" });
       await expect(bus.publish([{ ...valid, id: "not-a-uuid" }])).rejects.toMatchObject({ reason: "invalid-envelope" });
     });

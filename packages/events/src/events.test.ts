@@ -13,7 +13,13 @@ const meta = { topic: Topics.users, partition: 0, offset: "0", attempt: 1 };
 
 describe("topics", () => {
   it("names one versioned topic per domain and a dead-letter topic for each", () => {
-    expect(DOMAIN_TOPICS).toEqual(["plaza.users.v1", "plaza.posts.v1", "plaza.counters.v1", "plaza.chat.v1", "plaza.payments.v1"]);
+    expect(DOMAIN_TOPICS).toEqual([
+      "plaza.users.v1",
+      "plaza.posts.v1",
+      "plaza.counters.v1",
+      "plaza.chat.v1",
+      "plaza.payments.v1",
+    ]);
     expect(deadLetterTopic(Topics.users)).toBe("plaza.users.v1.dlq");
     expect(isDeadLetterTopic("plaza.users.v1.dlq")).toBe(true);
     expect(isDeadLetterTopic(Topics.users)).toBe(false);
@@ -49,7 +55,12 @@ describe("createEvent", () => {
 
   it("accepts a fixed id and time", () => {
     const id = "6a0f6b4e-9a43-4c38-9f7f-1d1d3c6f0e11";
-    const event = createEvent(Unfollowed, "u1", { followerId: "u1", followeeId: "u2", unfollowedAt: now }, { id, occurredAt: new Date(now) });
+    const event = createEvent(
+      Unfollowed,
+      "u1",
+      { followerId: "u1", followeeId: "u2", unfollowedAt: now },
+      { id, occurredAt: new Date(now) },
+    );
     expect(event).toMatchObject({ id, occurredAt: now });
   });
 
@@ -107,7 +118,10 @@ describe("createEventDispatcher", () => {
       .on(Followed, async (event, delivery) => void seen.push(`followed ${event.payload.followeeId} @${delivery.offset}`));
 
     expect(dispatcher.topics).toEqual([Topics.users]);
-    await dispatcher.handle(createEvent(UserRegistered, "u1", { userId: "u1", handle: "ada", displayName: "Ada", createdAt: now }), meta);
+    await dispatcher.handle(
+      createEvent(UserRegistered, "u1", { userId: "u1", handle: "ada", displayName: "Ada", createdAt: now }),
+      meta,
+    );
     await dispatcher.handle(createEvent(Followed, "u1", { followerId: "u1", followeeId: "u2", followedAt: now }), meta);
     await dispatcher.handle(createEvent(Unfollowed, "u1", { followerId: "u1", followeeId: "u2", unfollowedAt: now }), meta);
     expect(seen).toEqual(["registered ada", "followed u2 @0"]);

@@ -16,7 +16,11 @@ export { parseEvent, parseEventWithDefinition, type ParsedEvent } from "./parse-
 export { createEventDispatcher, type EventDispatcher } from "./dispatch.ts";
 export * from "./event-bus.port.ts";
 export * from "./schemas/index.ts";
-export { createInProcessEventBus, type InProcessEventBus, type InProcessEventBusOptions } from "./adapters/in-process-event-bus.ts";
+export {
+  createInProcessEventBus,
+  type InProcessEventBus,
+  type InProcessEventBusOptions,
+} from "./adapters/in-process-event-bus.ts";
 export {
   createKafkaEventBus,
   DEAD_LETTER_HEADERS,

@@ -14,8 +14,7 @@ export type AnyEventDefinition = EventDefinition<string, number, any>; // eslint
 export type PayloadOf<D> = D extends EventDefinition<string, number, infer P> ? P : never;
 
 /** The envelope type produced by a definition (distributes over unions of definitions). */
-export type EventOf<D> =
-  D extends EventDefinition<infer T, infer V, infer P> ? EventEnvelope<T, P> & { version: V } : never;
+export type EventOf<D> = D extends EventDefinition<infer T, infer V, infer P> ? EventEnvelope<T, P> & { version: V } : never;
 
 function keyOf(type: string, version: number): string {
   return `${type}@${version}`;

@@ -31,7 +31,7 @@ export interface ScatterGatherOptions<S, T, K extends SortValue> {
   after?: string | null;
   /** Default "desc" (newest first). */
   direction?: Direction;
-  /** The sort key's type, to refuse cursors from other lists. Inferred from rows when omitted. */
+  /** The sort key's type, to refuse cursors from other lists (recommended; unchecked when omitted). */
   sortKind?: SortKind;
   sortKey: (row: T) => K;
   id: (row: T) => string;

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { assertTestDatabaseName, assertTestDatabaseUrl, createTestPgPool, databaseNameOf, testDatabaseName } from "./test-database.ts";
+import {
+  assertTestDatabaseName,
+  assertTestDatabaseUrl,
+  createTestPgPool,
+  databaseNameOf,
+  testDatabaseName,
+} from "./test-database.ts";
 import { uniqueName } from "./unique-name.ts";
 
 describe("test database names", () => {

@@ -12,7 +12,9 @@ export function graphqlErrorResponse(
   opts: { status: number; message: string; code: ErrorCode; headers?: Record<string, string> },
 ): Response {
   const accept = request.headers.get("accept") ?? "";
-  const contentType = accept.includes(GRAPHQL_RESPONSE_JSON) ? `${GRAPHQL_RESPONSE_JSON}; charset=utf-8` : "application/json; charset=utf-8";
+  const contentType = accept.includes(GRAPHQL_RESPONSE_JSON)
+    ? `${GRAPHQL_RESPONSE_JSON}; charset=utf-8`
+    : "application/json; charset=utf-8";
   return new fetchAPI.Response(JSON.stringify({ errors: [{ message: opts.message, extensions: { code: opts.code } }] }), {
     status: opts.status,
     headers: { "content-type": contentType, ...opts.headers },

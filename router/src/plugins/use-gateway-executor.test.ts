@@ -44,7 +44,11 @@ describe("useGatewayExecutor", () => {
       plugins: [useGatewayExecutor({ executor, logger })],
       context: () => ({ requestId: "r-1" }),
     });
-    const result = await run(yoga, { query: "query Greet($n: String) { hello(name: $n) }", variables: { n: "ada" }, operationName: "Greet" });
+    const result = await run(yoga, {
+      query: "query Greet($n: String) { hello(name: $n) }",
+      variables: { n: "ada" },
+      operationName: "Greet",
+    });
     expect(result).toEqual({ data: { hello: "from gateway" } });
     const ctx = calls[0]!;
     expect(ctx.request).toMatchObject({ operationName: "Greet", variables: { n: "ada" } });
@@ -68,7 +72,9 @@ describe("useGatewayExecutor", () => {
     // Different documents must never share a query plan.
     await run(yoga, { query: "{ hello }" });
     const plain = recordingExecutor();
-    await run(createYoga({ schema, plugins: [useGatewayExecutor({ executor: plain.executor, logger })] }), { query: "{ hello }" });
+    await run(createYoga({ schema, plugins: [useGatewayExecutor({ executor: plain.executor, logger })] }), {
+      query: "{ hello }",
+    });
     expect(plain.calls[0]!.queryHash).not.toBe(calls[0]!.queryHash);
     expect(calls[1]!.queryHash).toBe(calls[0]!.queryHash);
   });

@@ -37,7 +37,11 @@ export function toGatewayRequestContext(args: ExecutionArgs, fallbackLogger: Log
   const context = (args.contextValue ?? {}) as Partial<RouterContext>;
   const operation = getOperationAST(args.document, operationName) as OperationDefinitionNode;
   return {
-    request: { query: source, operationName, variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined },
+    request: {
+      query: source,
+      operationName,
+      variables: (args.variableValues ?? undefined) as Record<string, unknown> | undefined,
+    },
     document: args.document,
     source,
     queryHash,

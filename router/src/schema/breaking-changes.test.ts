@@ -34,7 +34,10 @@ describe("diffSupergraphs", () => {
   });
 
   it("flags a removed type (a subgraph's type gone) as breaking", () => {
-    const after = supergraph(accountsV1, reviewsV1.replace("reviews: [Review!]!", "reviewCount: Int!").replace(/type Review \{[^}]*\}/, ""));
+    const after = supergraph(
+      accountsV1,
+      reviewsV1.replace("reviews: [Review!]!", "reviewCount: Int!").replace(/type Review \{[^}]*\}/, ""),
+    );
     expect(types(diffSupergraphs(before, after).breaking)).toEqual(["FIELD_REMOVED", "TYPE_REMOVED"]);
   });
 
@@ -48,6 +51,10 @@ describe("diffSupergraphs", () => {
     const diff = diffSupergraphs(before, after);
     expect(diff.breaking).toEqual([]);
     expect(types(diff.dangerous)).toEqual(["OPTIONAL_ARG_ADDED", "VALUE_ADDED_TO_ENUM"]);
-    expect(diff.safe.map((c) => c.description).sort()).toEqual(["Badge was added.", "Query.badges was added.", "User.avatarUrl was added."]);
+    expect(diff.safe.map((c) => c.description).sort()).toEqual([
+      "Badge was added.",
+      "Query.badges was added.",
+      "User.avatarUrl was added.",
+    ]);
   });
 });

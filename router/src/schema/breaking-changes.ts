@@ -48,7 +48,8 @@ function findAdditions(before: GraphQLSchema, after: GraphQLSchema): SchemaChang
     const oldFields = (old as { getFields(): Record<string, unknown> }).getFields();
     for (const field of Object.keys((type as { getFields(): Record<string, unknown> }).getFields())) {
       // Input fields appear in graphql-js' lists already (required: breaking, optional: dangerous).
-      if (!(field in oldFields) && !isInputObjectType(type)) additions.push({ type: "FIELD_ADDED", description: `${name}.${field} was added.` });
+      if (!(field in oldFields) && !isInputObjectType(type))
+        additions.push({ type: "FIELD_ADDED", description: `${name}.${field} was added.` });
     }
   }
   return additions;

@@ -56,9 +56,18 @@ function issueLines(issues: CompositionIssue[]): string[] {
 
 export function formatDiff(diff: ApiSchemaDiff): string[] {
   return [
-    ...section(`Breaking changes (${diff.breaking.length}):`, diff.breaking.map((c) => `✗ [${c.type}] ${c.description}`)),
-    ...section(`Dangerous changes (${diff.dangerous.length}):`, diff.dangerous.map((c) => `! [${c.type}] ${c.description}`)),
-    ...section(`Safe changes (${diff.safe.length}):`, diff.safe.map((c) => `+ [${c.type}] ${c.description}`)),
+    ...section(
+      `Breaking changes (${diff.breaking.length}):`,
+      diff.breaking.map((c) => `✗ [${c.type}] ${c.description}`),
+    ),
+    ...section(
+      `Dangerous changes (${diff.dangerous.length}):`,
+      diff.dangerous.map((c) => `! [${c.type}] ${c.description}`),
+    ),
+    ...section(
+      `Safe changes (${diff.safe.length}):`,
+      diff.safe.map((c) => `+ [${c.type}] ${c.description}`),
+    ),
   ];
 }
 
@@ -75,7 +84,10 @@ export function formatCheckReport(report: CheckReport, opts: { supergraphPath: s
       lines.push(`✗ ${supergraphPath} does not exist: run \`npm run schema:compose\` and commit it.`, "");
       break;
     case "committed-invalid":
-      lines.push(`✗ ${supergraphPath} is not a valid supergraph (${report.detail ?? "unknown error"}): run \`npm run schema:compose\`.`, "");
+      lines.push(
+        `✗ ${supergraphPath} is not a valid supergraph (${report.detail ?? "unknown error"}): run \`npm run schema:compose\`.`,
+        "",
+      );
       break;
     case "up-to-date":
       lines.push(`✓ ${supergraphPath} is up to date.`, "");

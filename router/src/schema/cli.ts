@@ -65,7 +65,12 @@ async function run(argv: string[]): Promise<number> {
     await writeFile(supergraphPath, file);
     lines.push(`✓ wrote ${shownPath}`);
   }
-  if (composition.hints.length) lines.push("", `Composition hints (${composition.hints.length}):`, ...composition.hints.map((h) => `  [${h.code}] ${h.message}`));
+  if (composition.hints.length)
+    lines.push(
+      "",
+      `Composition hints (${composition.hints.length}):`,
+      ...composition.hints.map((h) => `  [${h.code}] ${h.message}`),
+    );
   out(`${lines.join("\n")}\n`);
   return 0;
 }

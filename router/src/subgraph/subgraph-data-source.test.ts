@@ -36,10 +36,23 @@ afterAll(async () => {
 });
 
 const dataSource = (timeoutMs = 5_000) =>
-  createSubgraphDataSource({ name: "accounts", url, dispatcher: agent, signIdentity: createInternalSigner(KEY), timeoutMs, metrics, logger });
+  createSubgraphDataSource({
+    name: "accounts",
+    url,
+    dispatcher: agent,
+    signIdentity: createInternalSigner(KEY),
+    timeoutMs,
+    metrics,
+    logger,
+  });
 
 const incoming = (context: Record<string, unknown>) =>
-  ({ kind: "incoming operation", request: { query: "{ a }", variables: { x: 1 } }, context, incomingRequestContext: {} }) as unknown as GraphQLDataSourceProcessOptions;
+  ({
+    kind: "incoming operation",
+    request: { query: "{ a }", variables: { x: 1 } },
+    context,
+    incomingRequestContext: {},
+  }) as unknown as GraphQLDataSourceProcessOptions;
 
 const json = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { "content-type": "application/json" });
@@ -47,7 +60,10 @@ const json = (res: ServerResponse, status: number, body: unknown) => {
 };
 
 async function fetchError(promise: Promise<unknown>): Promise<SubgraphFetchError> {
-  const error = await promise.then(() => undefined, (err: unknown) => err);
+  const error = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   if (!(error instanceof SubgraphFetchError)) throw new Error(`expected a SubgraphFetchError, got ${String(error)}`);
   return error;
 }
@@ -78,7 +94,8 @@ describe("subgraph data source", () => {
   });
 
   it("returns GraphQL errors as data, even with a non-2xx status once execution produced data", async () => {
-    handler = (_req, _body, res) => json(res, 500, { data: null, errors: [{ message: "boom", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+    handler = (_req, _body, res) =>
+      json(res, 500, { data: null, errors: [{ message: "boom", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
     expect(await dataSource().process(incoming({}))).toMatchObject({ data: null, errors: [{ message: "boom" }] });
   });
 

@@ -44,7 +44,8 @@ const ACCEPT = "application/graphql-response+json, application/json;q=0.9";
 const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
 const BODY_SNIPPET = 500;
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 function parseJson(text: string): unknown {
   try {
@@ -78,7 +79,15 @@ export function createSubgraphDataSource(deps: SubgraphDataSourceDeps): Subgraph
     const started = performance.now();
     let outcome: SubgraphFetchOutcome = "network_error";
     try {
-      const res = await dispatcher.request({ origin, path, method: "POST", headers, body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+      const res = await dispatcher.request({
+        origin,
+        path,
+        method: "POST",
+        headers,
+        body,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
       const text = await res.body.text();
       const graphqlResponse = asGraphQLResponse(parseJson(text));
       const ok = res.statusCode >= 200 && res.statusCode < 300;
@@ -97,7 +106,10 @@ export function createSubgraphDataSource(deps: SubgraphDataSourceDeps): Subgraph
     } catch (err) {
       const error = err instanceof SubgraphFetchError ? err : toFetchError(err);
       outcome = error.outcome;
-      logger.warn({ subgraph: name, outcome, status: error.details.status, body: error.details.body, err: error.cause ?? undefined }, error.message);
+      logger.warn(
+        { subgraph: name, outcome, status: error.details.status, body: error.details.body, err: error.cause ?? undefined },
+        error.message,
+      );
       throw error;
     } finally {
       metrics.subgraphFetchDuration.observe({ subgraph: name, outcome }, (performance.now() - started) / 1000);
@@ -141,12 +153,16 @@ export function createSubgraphDataSource(deps: SubgraphDataSourceDeps): Subgraph
       if (res.statusCode === 200) return;
       if (res.statusCode !== 404) throw new Error(`${name}: ${healthPath} answered HTTP ${res.statusCode}`);
       // Not every Federation subgraph has /healthz: fall back to the cheapest query there is.
-      const result = await post(JSON.stringify({ query: "{ __typename }" }), {
-        "content-type": "application/json",
-        accept: ACCEPT,
-        [INTERNAL_AUTH_HEADER]: deps.signIdentity({ viewerId: null }),
-        [REQUEST_ID_HEADER]: randomUUID(),
-      }, deps.logger);
+      const result = await post(
+        JSON.stringify({ query: "{ __typename }" }),
+        {
+          "content-type": "application/json",
+          accept: ACCEPT,
+          [INTERNAL_AUTH_HEADER]: deps.signIdentity({ viewerId: null }),
+          [REQUEST_ID_HEADER]: randomUUID(),
+        },
+        deps.logger,
+      );
       if (result.errors?.length) throw new Error(`${name}: probe query failed: ${result.errors[0]?.message ?? "unknown error"}`);
     },
   };

@@ -70,7 +70,12 @@ describe("in-process event bus", () => {
     await bus.idle();
     expect(seen).toHaveLength(200);
     const late: string[] = [];
-    await bus.subscribe({ groupId: "late", topics: [UserRegistered.topic], fromBeginning: true, handler: (event) => void late.push(event.id) });
+    await bus.subscribe({
+      groupId: "late",
+      topics: [UserRegistered.topic],
+      fromBeginning: true,
+      handler: (event) => void late.push(event.id),
+    });
     await bus.idle();
     expect(late.length).toBeGreaterThanOrEqual(10);
     expect(late.length).toBeLessThan(200);

@@ -115,7 +115,9 @@ export function createInProcessEventBus(options: InProcessEventBusOptions = {}):
     if (group.running.has(key)) return;
     const loop = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => deliverLoop(group, topic, partition))
-      .catch((error: unknown) => logger?.error({ err: error, groupId: group.id, topic, partition }, "in-process delivery loop failed"))
+      .catch((error: unknown) =>
+        logger?.error({ err: error, groupId: group.id, topic, partition }, "in-process delivery loop failed"),
+      )
       .finally(() => {
         group.running.delete(key);
         // An event published while the loop was finishing must not wait for the next publish.
@@ -131,7 +133,10 @@ export function createInProcessEventBus(options: InProcessEventBusOptions = {}):
     for (;;) {
       let position = group.positions.get(key) ?? log.base;
       if (position < log.base) {
-        logger?.warn({ groupId: group.id, topic, partition, skipped: log.base - position }, "in-process consumer fell behind retention");
+        logger?.warn(
+          { groupId: group.id, topic, partition, skipped: log.base - position },
+          "in-process consumer fell behind retention",
+        );
         position = log.base;
       }
       if (position >= endOffset(log)) return;
@@ -172,7 +177,13 @@ export function createInProcessEventBus(options: InProcessEventBusOptions = {}):
     deadLetters.push(deadLetter);
     if (deadLetters.length > maxDeadLetters) deadLetters.shift();
     logger?.warn(
-      { groupId: deadLetter.groupId, topic: deadLetter.topic, eventId: deadLetter.event?.id, reason: deadLetter.reason, error: deadLetter.error },
+      {
+        groupId: deadLetter.groupId,
+        topic: deadLetter.topic,
+        eventId: deadLetter.event?.id,
+        reason: deadLetter.reason,
+        error: deadLetter.error,
+      },
       "event dead-lettered",
     );
     try {

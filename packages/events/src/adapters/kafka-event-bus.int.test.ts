@@ -10,20 +10,38 @@ import { defineEvent, EventRegistry } from "../registry.ts";
 import { eventually } from "../testing/eventually.ts";
 import { deadLetterTopic } from "../topics.ts";
 import { createKafkaClient } from "./kafka-client.ts";
-import { createKafkaEventBus, DEAD_LETTER_HEADERS, EVENT_HEADERS, headerText, type KafkaConsumerTuning } from "./kafka-event-bus.ts";
+import {
+  createKafkaEventBus,
+  DEAD_LETTER_HEADERS,
+  EVENT_HEADERS,
+  headerText,
+  type KafkaConsumerTuning,
+} from "./kafka-event-bus.ts";
 import { ensureTopics } from "./kafka-topics.ts";
 
 const logger = pino({ level: process.env.PLAZA_TEST_LOG_LEVEL ?? "silent" });
 
 /** Quick joins and rebalances for tests (the broker's minimum session timeout is 6 s). */
-const FAST_CONSUMER: KafkaConsumerTuning = { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 200, rebalanceTimeoutMs: 6_000, maxWaitTimeMs: 100 };
+const FAST_CONSUMER: KafkaConsumerTuning = {
+  sessionTimeoutMs: 6_000,
+  heartbeatIntervalMs: 200,
+  rebalanceTimeoutMs: 6_000,
+  maxWaitTimeMs: 100,
+};
 const FAST_RETRY = { attempts: 3, initialBackoffMs: 10, maxBackoffMs: 50 };
 
 const brokers = () => testInfra().kafkaBrokers;
 
 runEventBusContract("kafka", {
   makeBus: ({ registry, onDeadLetter }) =>
-    createKafkaEventBus({ brokers: brokers(), logger, registry, onDeadLetter, handlerRetry: FAST_RETRY, consumer: FAST_CONSUMER }),
+    createKafkaEventBus({
+      brokers: brokers(),
+      logger,
+      registry,
+      onDeadLetter,
+      handlerRetry: FAST_RETRY,
+      consumer: FAST_CONSUMER,
+    }),
   createTopics: async (topics, partitions) => {
     await ensureTopics(createKafkaClient({ brokers: brokers(), logger }), { topics, numPartitions: partitions });
   },
@@ -41,7 +59,12 @@ function uniqueTopicWithEvent() {
 /** Reads every message of a topic from the start through a plain kafkajs consumer. */
 async function readTopic(topic: string, expected: number) {
   const kafka = createKafkaClient({ brokers: brokers(), logger });
-  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}`, maxWaitTimeInMs: 100, sessionTimeout: 6_000, heartbeatInterval: 200 });
+  const consumer = kafka.consumer({
+    groupId: `reader-${randomUUID()}`,
+    maxWaitTimeInMs: 100,
+    sessionTimeout: 6_000,
+    heartbeatInterval: 200,
+  });
   const messages: { key: string | undefined; value: string | undefined; headers: Record<string, string | undefined> }[] = [];
   await consumer.connect();
   try {
@@ -134,9 +157,17 @@ describe("kafka event bus", () => {
       const unlucky = createEvent(Numbered, "k", { n: 13 });
       await bus.publish([unlucky, createEvent(Numbered, "k", { n: 2 })]);
 
-      await eventually(() => handled.includes(2) && deadLetters.length >= 4, { timeoutMs: 30_000, description: "consumer moved past the poison" });
+      await eventually(() => handled.includes(2) && deadLetters.length >= 4, {
+        timeoutMs: 30_000,
+        description: "consumer moved past the poison",
+      });
       expect(handled).toEqual([2]);
-      expect(deadLetters.map((deadLetter) => deadLetter.reason)).toEqual(["unparseable", "invalid-event", "invalid-event", "handler-failed"]);
+      expect(deadLetters.map((deadLetter) => deadLetter.reason)).toEqual([
+        "unparseable",
+        "invalid-event",
+        "invalid-event",
+        "handler-failed",
+      ]);
 
       const parked = await readTopic(deadLetterTopic(topic), 4);
       expect(parked.map((message) => message.headers[DEAD_LETTER_HEADERS.reason])).toEqual([
@@ -145,7 +176,11 @@ describe("kafka event bus", () => {
         "invalid-event",
         "handler-failed",
       ]);
-      expect(parked[0]).toMatchObject({ key: "k", value: "{not json", headers: { origin: "test", [DEAD_LETTER_HEADERS.sourceTopic]: topic } });
+      expect(parked[0]).toMatchObject({
+        key: "k",
+        value: "{not json",
+        headers: { origin: "test", [DEAD_LETTER_HEADERS.sourceTopic]: topic },
+      });
       expect(parked[2]!.headers[DEAD_LETTER_HEADERS.error]).toMatch(/Unknown event Unheard v1/);
       expect(parked[3]).toMatchObject({
         key: "k",

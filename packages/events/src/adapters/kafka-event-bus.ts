@@ -312,7 +312,10 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
             {
               signal: stopping.signal,
               beforeRetry: async (attempt, error) => {
-                logger.warn({ err: error, groupId, topic, partition, offset: message.offset, attempt, eventId: event.id }, "event handler failed, retrying");
+                logger.warn(
+                  { err: error, groupId, topic, partition, offset: message.offset, attempt, eventId: event.id },
+                  "event handler failed, retrying",
+                );
                 await heartbeat().catch(() => undefined);
               },
             },

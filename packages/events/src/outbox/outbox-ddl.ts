@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS outbox_events (
   -- The whole envelope, as published.
   payload jsonb NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
+  -- When the row left the queue: published, or parked because it is not a valid event (last_error says so).
   published_at timestamptz NULL,
   attempts integer NOT NULL DEFAULT 0,
   last_error text NULL

@@ -17,6 +17,8 @@ export interface OutboxRelayMetrics {
   published?(shard: string, count: number): void;
   /** A publish (or database) failure; the relay backs off. */
   failed?(shard: string, error: unknown): void;
+  /** Rows parked because they are not valid events (see `DrainResult.invalid`). */
+  invalid?(shard: string, count: number): void;
 }
 
 export interface OutboxRelayOptions {
@@ -40,7 +42,10 @@ export interface DrainResult {
   published: number;
   /** Rows whose publish failed (attempts/last_error recorded). */
   failed: number;
-  /** Rows that do not parse as a registered event; they stay unpublished and hold back later rows of their key. */
+  /**
+   * Rows that do not parse as a registered event (a definition removed or changed while they were pending).
+   * They are parked: `published_at` set without publishing, `last_error` starting with "invalid event:".
+   */
   invalid: number;
 }
 
@@ -69,7 +74,7 @@ interface ClaimedRow {
   id: string;
   key: string;
   payload: unknown;
-  /** Unpublished rows of the same key that come earlier (including ones locked by other relays). */
+  /** Unpublished rows of the same key that come earlier (including ones claimed by other relays). */
   pending_before: number;
 }
 
@@ -134,23 +139,33 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         const rows = await tx.$queryRawUnsafe<ClaimedRow[]>(CLAIM_SQL, batchSize);
         const ready: { id: string; event: EventEnvelope }[] = [];
         const invalid: { id: string; error: string }[] = [];
-        const acceptedPerKey = new Map<string, number>();
+        // Rows of a key this batch takes care of (published or parked), to check it holds every older pending one.
+        const handledPerKey = new Map<string, number>();
         for (const row of rows) {
-          const accepted = acceptedPerKey.get(row.key) ?? 0;
-          // An older row of this key is pending but not ours to publish (another relay, or invalid): wait.
-          if (row.pending_before !== accepted) continue;
+          const handled = handledPerKey.get(row.key) ?? 0;
+          // An older row of this key is claimed by another relay and not yet marked: publishing now would reorder.
+          if (row.pending_before !== handled) continue;
+          handledPerKey.set(row.key, handled + 1);
           try {
             const payload = typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload;
             ready.push({ id: row.id, event: parseEventWithDefinition(payload, registry).event });
-            acceptedPerKey.set(row.key, accepted + 1);
           } catch (error) {
             invalid.push({ id: row.id, error: `invalid event: ${errorMessage(error)}` });
           }
         }
         for (const row of invalid) {
-          await recordFailure(tx, [row.id], row.error);
-          logger.error({ shard: shard.name, outboxId: row.id, error: row.error }, "outbox row is not a valid event; it blocks its key");
+          // Parked like a consumer's dead letter: it can never be published, and holding it would stall its key for ever.
+          await tx.$executeRawUnsafe(
+            "UPDATE outbox_events SET published_at = now(), attempts = attempts + 1, last_error = $1 WHERE id = $2::uuid",
+            row.error.slice(0, 2_000),
+            row.id,
+          );
+          logger.error(
+            { shard: shard.name, outboxId: row.id, error: row.error },
+            "outbox row is not a valid event; parked unpublished",
+          );
         }
+        if (invalid.length > 0) options.metrics?.invalid?.(shard.name, invalid.length);
         if (ready.length === 0) return { claimed: rows.length, published: 0, failed: 0, invalid: invalid.length };
 
         const ids = ready.map((row) => row.id);

@@ -4,7 +4,11 @@
  */
 export async function eventually<T>(
   check: () => T | Promise<T>,
-  { timeoutMs = 20_000, intervalMs = 20, description = "condition" }: { timeoutMs?: number; intervalMs?: number; description?: string } = {},
+  {
+    timeoutMs = 20_000,
+    intervalMs = 20,
+    description = "condition",
+  }: { timeoutMs?: number; intervalMs?: number; description?: string } = {},
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

@@ -4,7 +4,8 @@
  * Prints JSON: per subgraph, per shard, the bucket ranges it holds and rows per table (exact
  * count(*) by default; --estimate reads pg_class.reltuples instead, for large shards).
  */
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { openSqlShards } from "../prisma-shards.ts";
 import { collectShardStats, type SubgraphStats } from "../shard-stats.ts";
@@ -24,8 +25,15 @@ async function main(): Promise<number> {
   const root = resolve(values.root ?? defaultRoot);
   loadDotEnv(root);
   const subgraphs = discoverSubgraphs(root, process.env, positionals);
-  const out: Record<string, SubgraphStats & { source: string; bucketMap: string }> = {};
+  const out: Record<string, (SubgraphStats & { source: string; bucketMap: string }) | { source: string; error: string }> = {};
   for (const subgraph of subgraphs) {
+    const { config } = subgraph;
+    const missing = config.kind === "pglite" ? config.pgliteDirs.filter((dir) => !existsSync(join(dir, "PG_VERSION"))) : [];
+    if (missing.length > 0) {
+      // Opening them would create empty databases; report instead.
+      out[subgraph.name] = { source: config.describe, error: `embedded databases not created yet: ${missing.join(", ")}` };
+      continue;
+    }
     const shards = await openSqlShards(shardOptions(subgraph.config));
     try {
       const stats = await collectShardStats(shards.all, subgraph.config.bucketMap, values.estimate ? "estimate" : "exact");

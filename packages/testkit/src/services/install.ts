@@ -1,18 +1,8 @@
-import {
-  accessSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
-import { delimiter, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Logger } from "pino";
+import { findExecutable, isExecutable } from "./executables.ts";
 import { infraCacheDir, kafkaPomPath } from "./repo-paths.ts";
 import { lastLines, runCommand } from "./run-command.ts";
 
@@ -341,25 +331,6 @@ function aptInstall(packages: readonly string[], logger: Logger | undefined): Pr
   });
   aptQueue = run.catch(() => undefined);
   return run;
-}
-
-export function findExecutable(name: string): string | undefined {
-  const dirs = (process.env.PATH ?? "").split(delimiter).filter(Boolean);
-  // Debian keeps some server binaries in sbin, which a non-login root shell may lack on PATH.
-  for (const dir of [...dirs, "/usr/local/sbin", "/usr/sbin", "/sbin"]) {
-    const candidate = join(dir, name);
-    if (isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
 }
 
 function forgetOnFailure<T>(promise: Promise<T>, forget: () => void): Promise<T> {

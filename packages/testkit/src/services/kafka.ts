@@ -124,6 +124,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
             logFile: dirs.logFile,
             cwd: dirs.dataDir,
             detached: options.detached,
+            parentDeathSignal: "SIGTERM",
           });
           classArchive.adopt(proc);
           return proc;

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, readSync, fstatSync, writeSync } from "node:fs";
 import { describeError, sleep } from "../wait-for.ts";
+import { findExecutable } from "./executables.ts";
 
 export interface SpawnServiceOptions {
   /** Used in messages ("postgres", "kafka" …). */
@@ -18,6 +19,8 @@ export interface SpawnServiceOptions {
    * Attached services are killed when this process exits, so a crashed test run leaves nothing behind.
    */
   detached?: boolean;
+  /** Signal an attached service gets from the kernel if this process dies without cleaning up (default SIGTERM). */
+  parentDeathSignal?: NodeJS.Signals;
 }
 
 export interface OsUser {
@@ -64,9 +67,12 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     logFd,
     `\n${START_MARKER}${new Date().toISOString()} starting ${options.name}: ${options.command} ${options.args.join(" ")}\n`,
   );
+  const [command, args] = options.detached
+    ? [options.command, options.args]
+    : withParentDeathSignal(options.command, options.args, options.parentDeathSignal ?? "SIGTERM");
   let child: ChildProcess;
   try {
-    child = spawn(options.command, options.args, {
+    child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ["ignore", logFd, logFd],
@@ -107,6 +113,20 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     exit: () => exitInfo,
   };
 }
+
+/**
+ * An "exit" handler cannot run when this process is killed by a signal (e.g. `timeout` sending SIGTERM to vitest), which
+ * would orphan a 512 MB broker. On Linux, util-linux `setpriv --pdeathsig` makes the kernel signal the service when its
+ * parent dies; setpriv then execs the service in place, so the pid stays the service's. Elsewhere, the exit hook only.
+ */
+function withParentDeathSignal(command: string, args: readonly string[], signal: NodeJS.Signals): [string, readonly string[]] {
+  if (process.platform !== "linux") return [command, args];
+  setprivPath ??= findExecutable("setpriv") ?? null;
+  if (!setprivPath) return [command, args];
+  return [setprivPath, [`--pdeathsig=${signal.replace(/^SIG/, "")}`, "--", command, ...args]];
+}
+
+let setprivPath: string | null | undefined;
 
 /** Whether a process exists and is not a zombie (containers' PID 1 does not always reap orphans). */
 export function isProcessAlive(pid: number): boolean {

@@ -121,6 +121,7 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
             env: serverEnv(),
             user: runAs,
             detached: options.detached,
+            parentDeathSignal: "SIGINT",
           }),
         isReady: () => canQuery(url),
         startTimeoutMs: options.startTimeoutMs ?? 30_000,

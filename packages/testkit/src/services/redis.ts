@@ -69,6 +69,7 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
             logFile: dirs.logFile,
             cwd: dirs.dataDir,
             detached: options.detached,
+            parentDeathSignal: "SIGTERM",
           }),
         isReady: () => answersPing(port),
         startTimeoutMs: options.startTimeoutMs ?? 15_000,

@@ -1,10 +1,17 @@
-import { chmodSync, mkdirSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { ServiceName } from "./install.ts";
 import { isPortFree, LOOPBACK_HOST } from "./free-port.ts";
-import { logShowsPortInUse, PortInUseError, terminateProcess, waitUntilReady, type ServiceProcess } from "./managed-process.ts";
+import {
+  isProcessAlive,
+  logShowsPortInUse,
+  PortInUseError,
+  terminateProcess,
+  waitUntilReady,
+  type ServiceProcess,
+} from "./managed-process.ts";
 
 /** What every start* function returns. */
 export interface ServiceHandle {
@@ -117,12 +124,41 @@ export async function prepareServiceDirs(
     mkdirSync(dirname(logFile), { recursive: true });
     return { dataDir, logFile };
   }
-  const tempRoot = await mkdtemp(join(tmpdir(), `plaza-${service}-`));
+  sweepAbandonedTempDirs();
+  const tempRoot = await mkdtemp(join(tmpdir(), `${TEMP_PREFIX}${service}-`));
+  writeFileSync(join(tempRoot, OWNER_FILE), `${process.pid}\n`);
   // mkdtemp makes it 0700; Postgres may run as another OS user and must be able to reach its data dir.
   chmodSync(tempRoot, 0o755);
   const logFile = resolve(options.logFile ?? join(tempRoot, `${service}.log`));
   mkdirSync(dirname(logFile), { recursive: true });
   return { dataDir: join(tempRoot, "data"), logFile, tempRoot };
+}
+
+const TEMP_PREFIX = "plaza-";
+const TEMP_PATTERN = /^plaza-(postgres|redis|kafka)-[A-Za-z0-9]{6}$/;
+/** Pid of the process that created a temporary service directory. */
+const OWNER_FILE = ".plaza-owner";
+let swept = false;
+
+/**
+ * Deletes temporary service directories whose creating process is gone (killed test runs cannot clean up after
+ * themselves; their servers died with them, see parentDeathSignal). Directories without an owner file are left alone.
+ */
+function sweepAbandonedTempDirs(): void {
+  if (swept) return;
+  swept = true;
+  for (const name of readdirSync(tmpdir())) {
+    if (!TEMP_PATTERN.test(name)) continue;
+    const dir = join(tmpdir(), name);
+    try {
+      const owner = Number(readFileSync(join(dir, OWNER_FILE), "utf8").trim());
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !isProcessAlive(owner)) {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    } catch {
+      // no owner file, or another process swept it first
+    }
+  }
 }
 
 /**
