@@ -1,11 +1,18 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 const ignored = ["**/node_modules/**", "**/.data/**", "**/infra/local/.cache/**"];
 
 export default defineConfig({
+  // Vitest would otherwise load graphql-js twice (ESM for our sources, CJS for yoga and the gateway), and
+  // `instanceof GraphQLError` checks in error masking would fail across the two copies.
+  resolve: {
+    alias: [{ find: /^graphql$/, replacement: fileURLToPath(new URL("./node_modules/graphql/index.js", import.meta.url)) }],
+  },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: "unit",
           include: ["{packages,router,subgraphs,loadtest}/**/*.test.ts"],
@@ -14,6 +21,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: "integration",
           include: ["{packages,router,subgraphs,loadtest}/**/*.int.test.ts"],
@@ -27,6 +35,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: "e2e",
           include: ["{packages,router,subgraphs,loadtest}/**/*.e2e.test.ts"],

@@ -53,6 +53,12 @@ describe("createEvent", () => {
     expectTypeOf(event.payload).toEqualTypeOf<{ followerId: string; followeeId: string; followedAt: string }>();
   });
 
+  it("is checked at compile time too", () => {
+    const missingHandle = { userId: "u1", displayName: "x", createdAt: now };
+    // @ts-expect-error handle is required by UserRegistered v1
+    expect(() => createEvent(UserRegistered, "u1", missingHandle)).toThrow(InvalidEventError);
+  });
+
   it("accepts a fixed id and time", () => {
     const id = "6a0f6b4e-9a43-4c38-9f7f-1d1d3c6f0e11";
     const event = createEvent(

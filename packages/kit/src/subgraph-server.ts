@@ -85,7 +85,9 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
     {
       onConnect: (ctx) => {
         // The router signs the upstream connection the same way it signs HTTP fetches.
-        const header = (ctx.connectionParams?.[INTERNAL_AUTH_HEADER] as string | undefined) ?? headerOf(ctx.extra.request.headers[INTERNAL_AUTH_HEADER]);
+        const header =
+          (ctx.connectionParams?.[INTERNAL_AUTH_HEADER] as string | undefined) ??
+          headerOf(ctx.extra.request.headers[INTERNAL_AUTH_HEADER]);
         const verified = verifyInternalIdentity(internalAuthKey, header);
         if (!verified.ok) return false;
         (ctx.extra as { plazaIdentity?: InternalIdentity }).plazaIdentity = verified.identity;
@@ -114,18 +116,21 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
     wsServer,
   );
 
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    opts.health.setDraining();
+    // 1001 "Going Away" tells graphql-ws clients (the router) to reconnect elsewhere.
+    for (const client of wsServer.clients) client.close(1001, "Server shutting down");
+    await wsHandle.dispose();
+    await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    await closeServer(httpServer);
+  };
   return {
     yoga,
     httpServer,
     listen: (port, host = "127.0.0.1") => listen(httpServer, port, host),
-    async close() {
-      opts.health.setDraining();
-      // 1001 "Going Away" tells graphql-ws clients (the router) to reconnect elsewhere.
-      for (const client of wsServer.clients) client.close(1001, "Server shutting down");
-      await wsHandle.dispose();
-      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
-      await closeServer(httpServer);
-    },
+    // Safe to call twice (shutdown hooks and tests may both close).
+    close: () => (closing ??= close()),
   };
 }
 
@@ -151,7 +156,12 @@ function useInternalAuth(key: string): Plugin {
       endResponse(
         new fetchAPI.Response(
           JSON.stringify({
-            errors: [{ message: `Subgraphs accept requests only from the router: ${verified.reason}`, extensions: { code: "UNAUTHENTICATED" } }],
+            errors: [
+              {
+                message: `Subgraphs accept requests only from the router: ${verified.reason}`,
+                extensions: { code: "UNAUTHENTICATED" },
+              },
+            ],
           }),
           { status: 401, headers: { "content-type": "application/json" } },
         ),

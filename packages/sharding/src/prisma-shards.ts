@@ -13,7 +13,6 @@
  *   const user = await shards.router.forId(id)?.client.user.findUnique({ where: { id } });
  */
 import { createHash } from "node:crypto";
-import { mkdirSync } from "node:fs";
 import type { Logger } from "pino";
 import type { SqlDriverAdapterFactory } from "@prisma/client/runtime/client";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -165,10 +164,7 @@ async function openPgliteShard(dir: string, index: number, withAdapter: boolean)
   const name = shardName(index);
   const inMemory = dir.startsWith("memory://");
   let unlock: (() => void) | undefined;
-  if (!inMemory) {
-    unlock = lockPgliteDir(dir);
-    mkdirSync(dir, { recursive: true });
-  }
+  if (!inMemory) unlock = lockPgliteDir(dir);
   try {
     const db = await openPglite(dir);
     const adapter = withAdapter

@@ -62,6 +62,8 @@ interface Group {
   running: Map<string, Promise<void>>;
 }
 
+const YIELD_EVERY = 64;
+
 /** Stable string hash (FNV-1a) so one aggregate always maps to one partition. */
 function hashKey(key: string): number {
   let hash = 0x811c9dc5;
@@ -130,7 +132,9 @@ export function createInProcessEventBus(options: InProcessEventBusOptions = {}):
   async function deliverLoop(group: Group, topic: string, partition: number): Promise<void> {
     const log = logOf(topic)[partition]!;
     const key = slot(topic, partition);
-    for (;;) {
+    for (let delivered = 0; ; delivered++) {
+      // Handlers that never block would otherwise run a long backlog in one macrotask and starve I/O.
+      if (delivered > 0 && delivered % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
       let position = group.positions.get(key) ?? log.base;
       if (position < log.base) {
         logger?.warn(

@@ -100,6 +100,18 @@ class ConsumerStoppingError extends Error {
   override readonly name = "ConsumerStoppingError";
 }
 
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A header's value as text (kafkajs hands headers back as Buffers). */
 export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
   const value = headers?.[name];
@@ -246,20 +258,10 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
     });
 
     const joined = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`Consumer group ${groupId} not joined within ${tuning.joinTimeoutMs} ms`)),
-        tuning.joinTimeoutMs,
-      );
-      consumer.on(consumer.events.GROUP_JOIN, () => {
-        clearTimeout(timer);
-        resolve();
-      });
+      consumer.on(consumer.events.GROUP_JOIN, () => resolve());
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         logger.error({ err: payload.error, groupId, restart: payload.restart }, "kafka consumer crashed");
-        if (!payload.restart) {
-          clearTimeout(timer);
-          reject(payload.error);
-        }
+        if (!payload.restart) reject(payload.error);
       });
     });
     // Keep an unobserved rejection (a crash after joining) from becoming an unhandled rejection.
@@ -307,7 +309,7 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
             return;
           }
           const outcome = await runWithRetry(
-            (attempt) => Promise.resolve(handler(event, { topic, partition, offset: message.offset, attempt })),
+            async (attempt) => handler(event, { topic, partition, offset: message.offset, attempt }),
             retryPolicy,
             {
               signal: stopping.signal,
@@ -325,7 +327,7 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
           await sendToDeadLetter(message, source, "handler-failed", errorMessage(outcome.error), outcome.attempts, event);
         },
       });
-      await joined;
+      await withTimeout(joined, tuning.joinTimeoutMs, `Consumer group ${groupId} not joined within ${tuning.joinTimeoutMs} ms`);
     } catch (error) {
       await subscription.stop().catch(() => undefined);
       throw error;

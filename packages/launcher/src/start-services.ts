@@ -1,0 +1,45 @@
+// `npm run start:services`: each service as its own process against real services (the .env from
+// `npm run infra:up`, or the environment). Ctrl-C stops them all.
+import "dotenv/config";
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+const tsx = `${root}node_modules/.bin/tsx`;
+
+if (!process.env.DATABASE_SHARD_URLS && !process.env.USERS_DATABASE_SHARD_URLS) {
+  process.stderr.write("start:services runs each service against real Postgres/Kafka: run `npm run infra:up` first (it writes .env).\n");
+  process.exit(1);
+}
+for (const key of ["JWT_SECRET", "INTERNAL_AUTH_KEY"]) {
+  if (!process.env[key]) {
+    process.stderr.write(`start:services needs ${key} shared by every process (infra:up writes one into .env).\n`);
+    process.exit(1);
+  }
+}
+
+const services: Array<{ name: string; entry: string }> = [
+  { name: "users", entry: "subgraphs/users/src/index.ts" },
+  { name: "router", entry: "router/src/index.ts" },
+];
+
+const children: ChildProcess[] = [];
+let stopping = false;
+for (const service of services) {
+  const child = spawn(tsx, [service.entry], { cwd: root, stdio: "inherit", env: process.env });
+  children.push(child);
+  child.on("exit", (code, signal) => {
+    if (stopping) return;
+    process.stderr.write(`${service.name} exited (${signal ?? code}); stopping the others\n`);
+    stop(1);
+  });
+}
+
+function stop(exitCode: number) {
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  setTimeout(() => process.exit(exitCode), 12_000).unref();
+  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null))).then(() => process.exit(exitCode));
+}
+process.once("SIGINT", () => stop(0));
+process.once("SIGTERM", () => stop(0));

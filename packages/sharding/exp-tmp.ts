@@ -1,0 +1,11 @@
+import { openPglite } from "./src/pglite-open.ts";
+let t = performance.now();
+const [a, b] = await Promise.all([openPglite("/tmp/sharding-dev/data2/a"), openPglite("/tmp/sharding-dev/data2/b")]);
+console.log("two in parallel", Math.round(performance.now() - t)); t = performance.now();
+await a.exec("create table t(x int); insert into t values (1)");
+const c = await openPglite("memory://x");
+console.log("third", Math.round(performance.now() - t), (await c.query("select 1 as one")).rows);
+await a.close(); await b.close(); await c.close();
+const a2 = await openPglite("/tmp/sharding-dev/data2/a");
+console.log((await a2.query("select * from t")).rows);
+await a2.close();
