@@ -16,14 +16,24 @@ const connections = Number(values.connections);
 const durationSeconds = Number(values.duration);
 const rounds = Number(values.rounds);
 
+/** The launcher seeds demo users right after it starts listening. */
+async function demoUserId(routerUrl: string): Promise<string> {
+  for (let attempt = 0; attempt < 120; attempt++) {
+    const lookup = await fetch(routerUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: '{ userByHandle(handle: "alice") { id } }' }),
+    });
+    const id = ((await lookup.json()) as { data?: { userByHandle?: { id: string } | null } }).data?.userByHandle?.id;
+    if (id) return id;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error("demo user alice never appeared");
+}
+
 const stack = await startProcessStack();
 try {
-  const lookup = await fetch(stack.routerUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query: '{ userByHandle(handle: "alice") { id } }' }),
-  });
-  const id = ((await lookup.json()) as { data: { userByHandle: { id: string } } }).data.userByHandle.id;
+  const id = await demoUserId(stack.routerUrl);
   const body = JSON.stringify({ query: "query UserById($id: ID!) { user(id: $id) { id handle displayName bio createdAt } }", variables: { id } });
   // The subgraph only answers the router: sign like the router does (the signature stays valid for minutes).
   const signed = createInternalSigner(stack.env.INTERNAL_AUTH_KEY!)({ viewerId: null });

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { deadLetterTopic } from "../topics.ts";
+import { deadLetterTopic, isDeadLetterTopic } from "../topics.ts";
 import type { KafkaClient } from "./kafka-client.ts";
 
 export interface EnsureTopicsOptions {
@@ -24,7 +24,10 @@ export async function ensureTopics(kafka: KafkaClient, options: EnsureTopicsOpti
   const wanted = new Map<string, number>();
   for (const topic of options.topics) {
     wanted.set(topic, options.numPartitions ?? 6);
-    if (options.deadLetters ?? true) wanted.set(deadLetterTopic(topic), options.deadLetterPartitions ?? 1);
+    // Dead-letter topics get no dead-letter topic of their own: their readers are people and tools.
+    if ((options.deadLetters ?? true) && !isDeadLetterTopic(topic)) {
+      wanted.set(deadLetterTopic(topic), options.deadLetterPartitions ?? 1);
+    }
   }
   const admin = kafka.admin();
   await admin.connect();
