@@ -10,6 +10,7 @@
  * missing binaries. Ports are remembered in .run/state.json and reused while free, so .env stays valid across restarts.
  */
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
@@ -103,6 +104,7 @@ async function up(): Promise<number> {
     DATABASE_SHARD_URLS: shardUrls.join(","),
     REDIS_URL: `redis://127.0.0.1:${state.redis!.port}`,
     KAFKA_BROKERS: `127.0.0.1:${state.kafka!.port}`,
+    ...localSecrets(),
   };
   writeEnvFile(env);
   console.log(`wrote ${ENV_FILE}:`);
@@ -291,6 +293,19 @@ function readState(): InfraState {
   } catch {
     return {};
   }
+}
+
+/**
+ * Every process of `npm run start:services` must share the JWT and router-signing secrets: generated once per
+ * checkout, kept beside the infra state so tokens stay valid across down/up. Local development only.
+ */
+function localSecrets(): Record<"JWT_SECRET" | "INTERNAL_AUTH_KEY", string> {
+  const file = join(RUN_DIR, "secrets.json");
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8"));
+  const secrets = { JWT_SECRET: randomBytes(32).toString("hex"), INTERNAL_AUTH_KEY: randomBytes(32).toString("hex") };
+  mkdirSync(RUN_DIR, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
 }
 
 function writeState(state: InfraState): void {

@@ -243,8 +243,7 @@ function buildMap(owner: Uint16Array, names: readonly string[]): BucketMap {
   }
   const frozenRanges = Object.freeze(ranges.map((range) => Object.freeze(range)));
   const rangesOf = (shard: string): readonly BucketRange[] => frozenRanges.filter((range) => range.shard === shard);
-  const toJSON = (): Record<string, string[]> =>
-    Object.fromEntries(names.map((name) => [name, rangesOf(name).map(formatRange)]));
+  const toJSON = (): Record<string, string[]> => Object.fromEntries(names.map((name) => [name, rangesOf(name).map(formatRange)]));
   return {
     bucketCount,
     shards: Object.freeze([...names]),

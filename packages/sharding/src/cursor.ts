@@ -124,7 +124,10 @@ export function decodeOptionalCursor(cursor: string | null | undefined, kind?: S
 }
 
 /** Checks `first`/`last`: undefined/null → `fallback`; otherwise an integer in 0..max. */
-export function pageSize(value: number | null | undefined, options: { fallback?: number; max?: number; name?: string } = {}): number {
+export function pageSize(
+  value: number | null | undefined,
+  options: { fallback?: number; max?: number; name?: string } = {},
+): number {
   const { fallback = 20, max = 100, name = "first" } = options;
   if (value === null || value === undefined) return Math.min(fallback, max);
   if (!Number.isInteger(value) || value < 0 || value > max) {

@@ -78,7 +78,7 @@ describe("ids", () => {
 
   it("offers a SQL expression that decodes the bucket (checked against a JS evaluation)", () => {
     const expression = bucketSqlExpression('"id"');
-    expect(expression).toContain("substr(\"id\", 11, 1)");
+    expect(expression).toContain('substr("id", 11, 1)');
     const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     const id = newId(12_345);
     const digit = (position: number) => alphabet.indexOf(id.charAt(position - 1));

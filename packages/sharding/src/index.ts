@@ -90,3 +90,4 @@ export {
   type ShardMigrationReport,
 } from "./migrate.ts";
 export { collectShardStats, type CountMode, type ShardStats, type SubgraphStats } from "./shard-stats.ts";
+export { checkShards, type ShardHealth, type ShardsHealth } from "./shard-health.ts";

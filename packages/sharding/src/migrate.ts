@@ -251,7 +251,9 @@ async function applyMigration(shard: MigrationTarget, migration: Migration): Pro
         [id, migration.checksum, migration.name],
       );
       await tx.exec(migration.sql);
-      await tx.query(`UPDATE "_prisma_migrations" SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1`, [id]);
+      await tx.query(`UPDATE "_prisma_migrations" SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1`, [
+        id,
+      ]);
       return true;
     });
   } catch (error) {

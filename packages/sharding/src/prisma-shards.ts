@@ -133,7 +133,7 @@ async function closeAll(clients: readonly SqlClient[]): Promise<void> {
 async function openShards(options: ShardConnectionOptions, withAdapter: boolean): Promise<OpenedShard[]> {
   const urls = options.shardUrls ?? [];
   const dirs = options.pgliteDirs ?? [];
-  if ((urls.length > 0) === (dirs.length > 0)) {
+  if (urls.length > 0 === dirs.length > 0) {
     throw new Error("configure exactly one of shardUrls (Postgres) or pgliteDirs (embedded PGlite), non-empty");
   }
   if (urls.length > 0) return urls.map((url, index) => openPostgresShard(url, index, options, withAdapter));

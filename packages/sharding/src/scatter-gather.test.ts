@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { InvalidCursorError, comparePositions, decodeCursor, type Connection, type CursorPosition, type Direction } from "./cursor.ts";
+import {
+  InvalidCursorError,
+  comparePositions,
+  decodeCursor,
+  type Connection,
+  type CursorPosition,
+  type Direction,
+} from "./cursor.ts";
 import { scatterGather, type ShardPage } from "./scatter-gather.ts";
 
 interface Post {
@@ -31,16 +38,39 @@ function post(id: string, second: number): Post {
 
 // Uneven shards, with ties on createdAt across and within shards.
 const allPosts = [
-  post("a01", 1), post("a02", 5), post("a03", 5), post("a04", 9), post("a05", 12), post("a06", 30), post("a07", 31),
-  post("b01", 5), post("b02", 9),
-  post("c01", 2), post("c02", 3), post("c03", 5), post("c04", 40), post("c05", 41), post("c06", 42), post("c07", 43), post("c08", 44),
+  post("a01", 1),
+  post("a02", 5),
+  post("a03", 5),
+  post("a04", 9),
+  post("a05", 12),
+  post("a06", 30),
+  post("a07", 31),
+  post("b01", 5),
+  post("b02", 9),
+  post("c01", 2),
+  post("c02", 3),
+  post("c03", 5),
+  post("c04", 40),
+  post("c05", 41),
+  post("c06", 42),
+  post("c07", 43),
+  post("c08", 44),
 ];
 
 function makeShards() {
   return [
-    fakeShard("a", allPosts.filter((p) => p.id.startsWith("a"))),
-    fakeShard("b", allPosts.filter((p) => p.id.startsWith("b"))),
-    fakeShard("c", allPosts.filter((p) => p.id.startsWith("c"))),
+    fakeShard(
+      "a",
+      allPosts.filter((p) => p.id.startsWith("a")),
+    ),
+    fakeShard(
+      "b",
+      allPosts.filter((p) => p.id.startsWith("b")),
+    ),
+    fakeShard(
+      "c",
+      allPosts.filter((p) => p.id.startsWith("c")),
+    ),
     fakeShard("empty", []),
   ];
 }
@@ -74,12 +104,15 @@ function expectedOrder(direction: Direction): string[] {
 }
 
 describe("scatterGather", () => {
-  it.each([1, 2, 3, 5, 7, 16, 17, 50])("pages through uneven shards newest-first without gaps or repeats (first=%i)", async (first) => {
-    const { pages } = await readAll(first, "desc");
-    expect(pages.flat()).toEqual(expectedOrder("desc"));
-    for (const page of pages.slice(0, -1)) expect(page).toHaveLength(first);
-    expect(pages.at(-1)!.length).toBeGreaterThan(0);
-  });
+  it.each([1, 2, 3, 5, 7, 16, 17, 50])(
+    "pages through uneven shards newest-first without gaps or repeats (first=%i)",
+    async (first) => {
+      const { pages } = await readAll(first, "desc");
+      expect(pages.flat()).toEqual(expectedOrder("desc"));
+      for (const page of pages.slice(0, -1)) expect(page).toHaveLength(first);
+      expect(pages.at(-1)!.length).toBeGreaterThan(0);
+    },
+  );
 
   it("pages oldest-first too", async () => {
     const { pages } = await readAll(4, "asc");
@@ -122,7 +155,15 @@ describe("scatterGather", () => {
     const connection = await scatterGather({
       shards: ["sloppy"],
       first: 5,
-      after: (await scatterGather({ shards: ["s"], first: 1, sortKey: (r: Post) => r.createdAt, id: (r: Post) => r.id, fetch: () => Promise.resolve([rows[1]!]) })).pageInfo.endCursor,
+      after: (
+        await scatterGather({
+          shards: ["s"],
+          first: 1,
+          sortKey: (r: Post) => r.createdAt,
+          id: (r: Post) => r.id,
+          fetch: () => Promise.resolve([rows[1]!]),
+        })
+      ).pageInfo.endCursor,
       sortKey: (row: Post) => row.createdAt,
       id: (row: Post) => row.id,
       fetch: () => Promise.resolve(rows.slice().reverse()),

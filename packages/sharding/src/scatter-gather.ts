@@ -50,7 +50,13 @@ export async function scatterGather<S, T, K extends SortValue>(options: ScatterG
 /** The merge step on its own, for callers that fetch per shard themselves. */
 export function mergePages<T, K extends SortValue>(
   perShard: ReadonlyArray<readonly T[]>,
-  options: { first: number; direction: Direction; after: CursorPosition<K> | null; sortKey: (row: T) => K; id: (row: T) => string },
+  options: {
+    first: number;
+    direction: Direction;
+    after: CursorPosition<K> | null;
+    sortKey: (row: T) => K;
+    id: (row: T) => string;
+  },
 ): Connection<T> {
   const { first, direction, after } = options;
   const positioned = perShard.flatMap((rows) =>

@@ -14,8 +14,16 @@ describe("shardConfigFromEnv", () => {
   });
 
   it("honours DATA_DIR, PGLITE_SHARDS and the service option", () => {
-    const config = shardConfigFromEnv("CHAT", { DATA_DIR: "/tmp/x", CHAT_PGLITE_SHARDS: "3", PGLITE_SHARDS: "1" }, { service: "chat-svc" });
-    expect(config.kind === "pglite" && config.pgliteDirs).toEqual(["/tmp/x/chat-svc/shard-0", "/tmp/x/chat-svc/shard-1", "/tmp/x/chat-svc/shard-2"]);
+    const config = shardConfigFromEnv(
+      "CHAT",
+      { DATA_DIR: "/tmp/x", CHAT_PGLITE_SHARDS: "3", PGLITE_SHARDS: "1" },
+      { service: "chat-svc" },
+    );
+    expect(config.kind === "pglite" && config.pgliteDirs).toEqual([
+      "/tmp/x/chat-svc/shard-0",
+      "/tmp/x/chat-svc/shard-1",
+      "/tmp/x/chat-svc/shard-2",
+    ]);
   });
 
   it("uses the shared URLs, overridden per service", () => {
@@ -36,7 +44,10 @@ describe("shardConfigFromEnv", () => {
     expect(users.describe).toContain("USERS_DATABASE_SHARD_URLS");
     expect(users.describe).not.toContain("secret");
     const posts = shardConfigFromEnv("POSTS", env);
-    expect(posts.kind === "postgres" && posts.shardUrls).toEqual(["postgres://u:p@h:5432/shared0", "postgres://u:p@h:5432/shared1"]);
+    expect(posts.kind === "postgres" && posts.shardUrls).toEqual([
+      "postgres://u:p@h:5432/shared0",
+      "postgres://u:p@h:5432/shared1",
+    ]);
     expect(posts.kind === "postgres" && posts.poolMax).toBe(10);
   });
 
@@ -65,7 +76,7 @@ describe("shardConfigFromEnv", () => {
       "USERS_DATABASE_SHARD_URLS: entry 4 is empty",
       'DATABASE_POOL_MAX must be a whole number in 1..10000, got "lots"',
       'USERS_DATABASE_PREPARED_STATEMENTS must be true or false, got "maybe"',
-      "USERS_BUCKET_MAP: \"101-1023:shard9\": unknown shard shard9 (configured: shard0, shard1, shard2, shard3, shard4)",
+      'USERS_BUCKET_MAP: "101-1023:shard9": unknown shard shard9 (configured: shard0, shard1, shard2, shard3, shard4)',
       "USERS_BUCKET_MAP: buckets not assigned to any shard: 101-1023",
     ]);
     expect(() => shardConfigFromEnv("USERS", { BUCKET_COUNT: "0" })).toThrow(ShardConfigError);

@@ -15,7 +15,15 @@
  * | BUCKET_MAP | explicit bucket → shard map (see buckets.ts) | even contiguous ranges |
  */
 import { resolve } from "node:path";
-import { DEFAULT_BUCKET_COUNT, evenBucketMap, parseBucketMap, shardName, BucketMapError, validateBucketCount, type BucketMap } from "./buckets.ts";
+import {
+  DEFAULT_BUCKET_COUNT,
+  evenBucketMap,
+  parseBucketMap,
+  shardName,
+  BucketMapError,
+  validateBucketCount,
+  type BucketMap,
+} from "./buckets.ts";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -79,8 +79,8 @@ describe("createShardRouter", () => {
 
   it("refuses inconsistent configuration", () => {
     expect(() => createShardRouter({ shards: [shards[0]!, shards[0]!] })).toThrow(/duplicate shard name/);
-    expect(() =>
-      createShardRouter({ shards, bucketMap: parseBucketMap("0-3:shard7", { bucketCount: 4 }) }),
-    ).toThrow(/not configured: shard7/);
+    expect(() => createShardRouter({ shards, bucketMap: parseBucketMap("0-3:shard7", { bucketCount: 4 }) })).toThrow(
+      /not configured: shard7/,
+    );
   });
 });

@@ -75,7 +75,11 @@ export function createShardRouter<C, S extends Shard<C> = Shard<C>>(options: Sha
     byName.set(shard.name, shard);
   }
   const bucketMap =
-    options.bucketMap ?? evenBucketMap(options.bucketCount ?? DEFAULT_BUCKET_COUNT, shards.map((shard) => shard.name));
+    options.bucketMap ??
+    evenBucketMap(
+      options.bucketCount ?? DEFAULT_BUCKET_COUNT,
+      shards.map((shard) => shard.name),
+    );
   const unknown = bucketMap.shards.filter((name) => !byName.has(name));
   if (unknown.length > 0) {
     throw new Error(

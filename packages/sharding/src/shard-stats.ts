@@ -40,7 +40,12 @@ export async function collectShardStats(
   mode: CountMode = "exact",
 ): Promise<SubgraphStats> {
   const stats = await Promise.all(shards.map((shard) => statsOfShard(shard, bucketMap, mode)));
-  return { mode, bucketCount: bucketMap.bucketCount, shards: stats, totalRows: stats.reduce((sum, shard) => sum + shard.totalRows, 0) };
+  return {
+    mode,
+    bucketCount: bucketMap.bucketCount,
+    shards: stats,
+    totalRows: stats.reduce((sum, shard) => sum + shard.totalRows, 0),
+  };
 }
 
 async function statsOfShard(shard: SqlShard, bucketMap: BucketMap, mode: CountMode): Promise<ShardStats> {
@@ -73,7 +78,10 @@ async function statsOfShard(shard: SqlShard, bucketMap: BucketMap, mode: CountMo
     bucketCount: ranges.reduce((sum, range) => sum + range.to - range.from + 1, 0),
     tables: counts,
     totalRows: Object.values(counts).reduce<number>((sum, count) => sum + (count ?? 0), 0),
-    migrations: await migrationsOf(shard, tables.some((table) => table.name === MIGRATIONS_TABLE)),
+    migrations: await migrationsOf(
+      shard,
+      tables.some((table) => table.name === MIGRATIONS_TABLE),
+    ),
   };
 }
 

@@ -66,7 +66,9 @@ describe("db:migrate and shards:stats CLIs", () => {
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^alpha: 2 Postgres shard\(s\) from ALPHA_DATABASE_SHARD_URLS/m);
-    expect(first.stdout).toMatch(/^ {2}shard0: applied 2 \(20250101000000_init, 20250102000000_add_notes\), 0 already applied in [\d.]+ ms$/m);
+    expect(first.stdout).toMatch(
+      /^ {2}shard0: applied 2 \(20250101000000_init, 20250102000000_add_notes\), 0 already applied in [\d.]+ ms$/m,
+    );
     expect(first.stdout).toMatch(/^ {2}shard1: applied 2 /m);
     expect(first.stdout).toMatch(/^beta: 1 embedded PGlite shard\(s\) under .*\/\.data\/beta/m);
     expect(existsSync(join(root.path, ".data", "beta", "shard-0", "PG_VERSION"))).toBe(true);
@@ -74,7 +76,9 @@ describe("db:migrate and shards:stats CLIs", () => {
 
     const second = await cli("migrate", ["--json"]);
     expect(second.code).toBe(0);
-    const report = JSON.parse(second.stdout) as { subgraphs: Record<string, { shards: Array<{ applied: string[]; upToDate: number }> }> };
+    const report = JSON.parse(second.stdout) as {
+      subgraphs: Record<string, { shards: Array<{ applied: string[]; upToDate: number }> }>;
+    };
     expect(Object.keys(report.subgraphs)).toEqual(["alpha", "beta"]);
     for (const subgraph of Object.values(report.subgraphs)) {
       for (const shard of subgraph.shards) expect(shard).toMatchObject({ applied: [], upToDate: 2 });
@@ -96,9 +100,26 @@ describe("db:migrate and shards:stats CLIs", () => {
     const alpha = stats.subgraphs.alpha!;
     expect(alpha.bucketMap).toBe("0-7:shard0,8-15:shard1");
     expect(alpha.totalRows).toBe(2);
-    expect(alpha.shards.map((shard) => ({ shard: shard.shard, buckets: shard.buckets, tables: shard.tables, migrations: shard.migrations }))).toEqual([
-      { shard: "shard0", buckets: ["0-7"], tables: { Item: 0, Note: 0 }, migrations: { applied: 2, latest: "20250102000000_add_notes" } },
-      { shard: "shard1", buckets: ["8-15"], tables: { Item: 2, Note: 0 }, migrations: { applied: 2, latest: "20250102000000_add_notes" } },
+    expect(
+      alpha.shards.map((shard) => ({
+        shard: shard.shard,
+        buckets: shard.buckets,
+        tables: shard.tables,
+        migrations: shard.migrations,
+      })),
+    ).toEqual([
+      {
+        shard: "shard0",
+        buckets: ["0-7"],
+        tables: { Item: 0, Note: 0 },
+        migrations: { applied: 2, latest: "20250102000000_add_notes" },
+      },
+      {
+        shard: "shard1",
+        buckets: ["8-15"],
+        tables: { Item: 2, Note: 0 },
+        migrations: { applied: 2, latest: "20250102000000_add_notes" },
+      },
     ]);
     expect(alpha.shards[0]!.location).toBe(redactUrl(databases[0]!.url)); // passwords masked
   });

@@ -46,9 +46,9 @@ async function reset(shards: SqlShards): Promise<void> {
 async function tablesOf(shards: SqlShards): Promise<string[][]> {
   return Promise.all(
     shards.all.map(async (shard) =>
-      (await shard.sql.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).map(
-        (row) => row.name,
-      ),
+      (
+        await shard.sql.query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)
+      ).map((row) => row.name),
     ),
   );
 }
@@ -150,9 +150,13 @@ describe.each([postgresBackend(), pgliteBackend()])("migrateShards on two $name 
     );
     const error = await migrateShards({ migrationsDir: dir, shards: shards.all }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(MigrationError);
-    expect((error as MigrationError).message).toMatch(/shard0: migration 20250103000000_broken failed and was rolled back: .*"Nope"/);
+    expect((error as MigrationError).message).toMatch(
+      /shard0: migration 20250103000000_broken failed and was rolled back: .*"Nope"/,
+    );
     for (const shard of shards.all) {
-      const names = await shard.sql.query<{ migration_name: string }>(`SELECT migration_name FROM "_prisma_migrations" ORDER BY 1`);
+      const names = await shard.sql.query<{ migration_name: string }>(
+        `SELECT migration_name FROM "_prisma_migrations" ORDER BY 1`,
+      );
       expect(names.map((row) => row.migration_name)).toEqual(["20250101000000_init", "20250102000000_add_notes"]);
     }
     for (const tables of await tablesOf(shards)) expect(tables).not.toContain("Half");

@@ -77,7 +77,9 @@ describe.each(backends)("Prisma shards: $name", (backend) => {
   it("reports a unique violation as P2002", async () => {
     const shard = shards.all[0]!;
     await shard.client.item.create({ data: { id: newId(0), name: "taken" } });
-    const error = (await shard.client.item.create({ data: { id: newId(0), name: "taken" } }).catch((caught: unknown) => caught)) as {
+    const error = (await shard.client.item
+      .create({ data: { id: newId(0), name: "taken" } })
+      .catch((caught: unknown) => caught)) as {
       code?: string;
       name?: string;
     };
@@ -112,7 +114,10 @@ describe.each(backends)("Prisma shards: $name", (backend) => {
     const id = newId(33);
     await shard.sql.query(`INSERT INTO "Item" (id, name) VALUES ($1, $2)`, [id, "raw"]);
     expect(await shard.client.item.findUnique({ where: { id } })).toMatchObject({ name: "raw" });
-    const rows = await shard.client.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "Item" WHERE name = $1`, "raw");
+    const rows = await shard.client.$queryRawUnsafe<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM "Item" WHERE name = $1`,
+      "raw",
+    );
     expect(rows).toEqual([{ n: 1 }]);
   });
 
@@ -144,9 +149,7 @@ describe.each(backends)("Prisma shards: $name", (backend) => {
       createdAt: new Date(base + Math.floor(index / 3) * 1000), // ties of three
     }));
     await Promise.all(
-      shards.all.map((shard) =>
-        shard.client.item.createMany({ data: items.filter((item) => router.forId(item.id) === shard) }),
-      ),
+      shards.all.map((shard) => shard.client.item.createMany({ data: items.filter((item) => router.forId(item.id) === shard) })),
     );
     const expected = [...items]
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
@@ -214,7 +217,10 @@ describe("embedded PGlite shards", () => {
   });
 
   it("supports throw-away in-memory shards", async () => {
-    const shards = await createPrismaShards({ pgliteDirs: ["memory://a", "memory://b"], makeClient: (adapter) => makeClient(adapter) });
+    const shards = await createPrismaShards({
+      pgliteDirs: ["memory://a", "memory://b"],
+      makeClient: (adapter) => makeClient(adapter),
+    });
     try {
       await migrateShards({ migrationsDir: fixtureMigrationsDir, shards: shards.all });
       const id = shards.router.newIdForKey("k");
@@ -228,7 +234,11 @@ describe("embedded PGlite shards", () => {
   it("rejects ambiguous or empty connection settings", async () => {
     await expect(createPrismaShards({ makeClient: (adapter) => makeClient(adapter) })).rejects.toThrow(/exactly one of/);
     await expect(
-      createPrismaShards({ shardUrls: ["postgres://h/db"], pgliteDirs: ["memory://"], makeClient: (adapter) => makeClient(adapter) }),
+      createPrismaShards({
+        shardUrls: ["postgres://h/db"],
+        pgliteDirs: ["memory://"],
+        makeClient: (adapter) => makeClient(adapter),
+      }),
     ).rejects.toThrow(/exactly one of/);
   });
 });

@@ -7,6 +7,7 @@ import { ProfileUpdated, UserRegistered } from "../schemas/users.ts";
 import { eventually } from "../testing/eventually.ts";
 import { OUTBOX_TABLE_STATEMENTS } from "./outbox-ddl.ts";
 import { createOutboxRelay, type OutboxRelay } from "./outbox-relay.ts";
+import { purgePublishedOutbox } from "./purge-outbox.ts";
 import type { SqlClient } from "./sql-client.ts";
 import { writeOutbox } from "./write-outbox.ts";
 
@@ -270,6 +271,20 @@ export function runOutboxRelaySuite(name: string, createDatabase: () => Promise<
       expect(byId.get(broken.id)!.published_at).not.toBeNull();
       expect(byId.get(broken.id)!.last_error).toMatch(/^invalid event: Invalid UserRegistered v1 payload/);
       expect(await relay.backlog()).toMatchObject([{ unpublished: 0 }]);
+    });
+
+    it("purges published rows and keeps pending ones", async () => {
+      const { bus } = recordingBus();
+      const relay = createOutboxRelay({ shards: [{ name: "s0", db }], bus, logger });
+      await db.$transaction(async (tx) => writeOutbox(tx, [registered("p1"), registered("p2")]));
+      await relay.drainOnce();
+      const pending = registered("p3");
+      await db.$transaction(async (tx) => writeOutbox(tx, [pending]));
+
+      expect(await purgePublishedOutbox(db, { olderThanMs: 60_000 })).toBe(0);
+      expect(await purgePublishedOutbox(db, { olderThanMs: 0, limit: 1 })).toBe(1);
+      expect(await purgePublishedOutbox(db, { olderThanMs: 0 })).toBe(1);
+      expect((await rows()).map((row) => row.id)).toEqual([pending.id]);
     });
 
     it("relays several shards", { timeout: DATABASE_SETUP_TIMEOUT_MS }, async () => {

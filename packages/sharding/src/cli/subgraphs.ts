@@ -45,7 +45,8 @@ export function discoverSubgraphs(root: string, env: Env, only: readonly string[
     : [];
   const problems: string[] = [];
   for (const name of only) {
-    if (!names.includes(name)) problems.push(`unknown subgraph "${name}" (known: ${names.join(", ") || "none"} under ${prismaRoot})`);
+    if (!names.includes(name))
+      problems.push(`unknown subgraph "${name}" (known: ${names.join(", ") || "none"} under ${prismaRoot})`);
   }
   const subgraphs: Subgraph[] = [];
   for (const name of only.length > 0 ? names.filter((candidate) => only.includes(candidate)) : names) {
@@ -65,6 +66,10 @@ export function discoverSubgraphs(root: string, env: Env, only: readonly string[
 }
 
 /** Connection options for an operator command: a couple of connections per shard is plenty. */
-export function shardOptions(config: ShardConfig): { shardUrls?: readonly string[]; pgliteDirs?: readonly string[]; poolMax?: number } {
+export function shardOptions(config: ShardConfig): {
+  shardUrls?: readonly string[];
+  pgliteDirs?: readonly string[];
+  poolMax?: number;
+} {
   return config.kind === "postgres" ? { shardUrls: config.shardUrls, poolMax: 2 } : { pgliteDirs: config.pgliteDirs };
 }
