@@ -4,7 +4,7 @@
  * generated code. Only what the tests use is typed.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -41,11 +41,15 @@ export async function loadFixtureClient(): Promise<FixtureClientFactory> {
   chmodSync(stub, 0o755);
   const prisma = join(repoRoot, "node_modules", ".bin", "prisma");
   if (!existsSync(prisma)) throw new Error(`prisma CLI not found at ${prisma}; run npm install`);
-  execFileSync(prisma, ["generate", "--schema", join(fixturePrismaDir, "schema.prisma")], {
-    cwd: packageRoot,
-    env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: stub, PRISMA_HIDE_UPDATE_MESSAGE: "1", CHECKPOINT_DISABLE: "1" },
-    stdio: "pipe",
-  });
+  try {
+    execFileSync(prisma, ["generate", "--schema", join(fixturePrismaDir, "schema.prisma")], {
+      cwd: packageRoot,
+      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: stub, PRISMA_HIDE_UPDATE_MESSAGE: "1", CHECKPOINT_DISABLE: "1" },
+      stdio: "pipe",
+    });
+  } finally {
+    rmSync(stubDir, { recursive: true, force: true });
+  }
   const entry = pathToFileURL(join(packageRoot, "test", "fixtures", "generated", "prisma", "client.ts")).href;
   const module = (await import(entry)) as { PrismaClient: new (options: { adapter: SqlDriverAdapterFactory }) => FixtureClient };
   return (adapter) => new module.PrismaClient({ adapter });
