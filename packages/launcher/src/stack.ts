@@ -26,7 +26,12 @@ export interface PlazaStack {
 export async function startPlazaStack(env: Record<string, string | undefined>, logger: Logger): Promise<PlazaStack> {
   const routerConfig = loadRouterConfig(env);
   const usersConfig = loadUsersConfig(env);
-  const bus = createEventBusFromConfig({ kafkaBrokers: usersConfig.KAFKA_BROKERS, clientId: "plaza", logger });
+  const bus = createEventBusFromConfig({
+    kafkaBrokers: usersConfig.KAFKA_BROKERS,
+    clientId: "plaza",
+    logger,
+    groupIdPrefix: usersConfig.KAFKA_GROUP_PREFIX,
+  });
   const users = await startUsersService(usersConfig, { bus, logger });
   let router: Router | undefined;
   try {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createLogger } from "@plaza/kit";
-import { createTestDatabase, testInfra, type TestDatabase } from "@plaza/testkit";
+import { createTestDatabase, testInfra, uniqueName, type TestDatabase } from "@plaza/testkit";
 import { startPlazaStack, type PlazaStack } from "../src/stack.ts";
 
 export interface TestStack extends PlazaStack {
@@ -38,6 +38,10 @@ export async function startTestStack(opts: { shards?: number; kafkaBrokers?: str
     INTERNAL_AUTH_KEY: randomBytes(32).toString("hex"),
     USERS_DATABASE_SHARD_URLS: databases.map((db) => db.url).join(","),
     KAFKA_BROKERS: (opts.kafkaBrokers ?? testInfra().kafkaBrokers).join(","),
+    // Stacks of different test files share the broker and Redis: their consumer groups and keys must not mix.
+    KAFKA_GROUP_PREFIX: `${uniqueName("stack")}.`,
+    REDIS_URL: testInfra().redisUrl,
+    REDIS_KEY_PREFIX: `${uniqueName("stack")}:`,
     // Cheaper hashing keeps the suite quick; the algorithm (argon2id) is unchanged.
     ARGON2_MEMORY_KIB: "4096",
     ARGON2_TIME_COST: "1",

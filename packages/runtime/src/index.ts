@@ -1,3 +1,4 @@
 export * from "./event-bus-from-config.ts";
-export * from "./subgraph-storage.ts";
+export * from "./redis-from-config.ts";
 export * from "./subgraph-config.ts";
+export * from "./subgraph-storage.ts";

@@ -9,6 +9,10 @@ export const commonSubgraphEnv = z.object({
   NODE_ENV: envFields.nodeEnv(),
   INTERNAL_AUTH_KEY: envFields.secret("INTERNAL_AUTH_KEY"),
   KAFKA_BROKERS: envFields.csv().default([]),
+  KAFKA_GROUP_PREFIX: z.string().default(""),
+  /** Unset: services use their in-memory adapters (embedded default). */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+  REDIS_KEY_PREFIX: z.string().default("plaza:"),
   /** Migrations are idempotent and serialized by an advisory lock, so every instance may run them. */
   MIGRATE_ON_START: envFields.bool(true),
 });

@@ -7,7 +7,12 @@ import { startUsersService } from "./service.ts";
 async function main() {
   const config = exitOnConfigError(() => loadUsersConfig());
   const logger = createLogger({ service: "users", level: config.LOG_LEVEL });
-  const bus = createEventBusFromConfig({ kafkaBrokers: config.KAFKA_BROKERS, clientId: "plaza-users", logger });
+  const bus = createEventBusFromConfig({
+    kafkaBrokers: config.KAFKA_BROKERS,
+    clientId: "plaza-users",
+    logger,
+    groupIdPrefix: config.KAFKA_GROUP_PREFIX,
+  });
   const service = await startUsersService(config, { bus, logger });
   const shutdown = createShutdown(logger);
   shutdown.add("users", () => service.stop());

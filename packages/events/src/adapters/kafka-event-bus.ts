@@ -79,6 +79,11 @@ export interface KafkaEventBusOptions {
   onDeadLetter?: (deadLetter: DeadLetter) => void;
   /** Consumer lag per partition after each batch (for a `plaza_*_kafka_consumer_lag` gauge). */
   onConsumerLag?: (lag: { groupId: string; topic: string; partition: number; lag: number }) => void;
+  /**
+   * Prepended to every consumer group id. Deployments sharing one cluster (or test stacks sharing one broker)
+   * keep their groups apart with it; an empty prefix leaves group ids as given.
+   */
+  groupIdPrefix?: string;
 }
 
 export interface KafkaEventBus extends EventBus {
@@ -247,7 +252,8 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
 
   async function subscribe(subscribeOptions: SubscribeOptions): Promise<Subscription> {
     if (closed) throw new Error("Event bus is closed");
-    const { groupId, handler } = subscribeOptions;
+    const { handler } = subscribeOptions;
+    const groupId = `${options.groupIdPrefix ?? ""}${subscribeOptions.groupId}`;
     const stopping = new AbortController();
     const consumer: Consumer = kafka.consumer({
       groupId,
