@@ -14,6 +14,7 @@ import {
   removeTempDirOnFailure,
   withPortRetry,
   type ServiceHandle,
+  serviceHandle,
 } from "./service-handle.ts";
 
 export interface StartKafkaOptions {
@@ -139,19 +140,9 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
       await lifecycle.start();
       options.logger?.info({ port, controllerPort, dataDir: dirs.dataDir, version }, "kafka ready");
       return {
-        service: "kafka" as const,
-        port,
+        ...serviceHandle("kafka", port, dirs, lifecycle),
         controllerPort,
         brokers,
-        dataDir: dirs.dataDir,
-        logFile: dirs.logFile,
-        get pid() {
-          return lifecycle.pid();
-        },
-        isRunning: lifecycle.isRunning,
-        start: lifecycle.start,
-        stop: lifecycle.stop,
-        destroy: lifecycle.destroy,
       };
     });
   });

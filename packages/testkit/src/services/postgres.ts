@@ -26,6 +26,7 @@ import {
   removeTempDirOnFailure,
   withPortRetry,
   type ServiceHandle,
+  serviceHandle,
 } from "./service-handle.ts";
 
 /** The superuser initdb creates; connections from loopback are trusted (no password). */
@@ -133,18 +134,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       await lifecycle.start();
       options.logger?.info({ port, dataDir: dirs.dataDir, version }, "postgres ready");
       return {
-        service: "postgres" as const,
-        port,
+        ...serviceHandle("postgres", port, dirs, lifecycle),
         url,
-        dataDir: dirs.dataDir,
-        logFile: dirs.logFile,
-        get pid() {
-          return lifecycle.pid();
-        },
-        isRunning: lifecycle.isRunning,
-        start: lifecycle.start,
-        stop: lifecycle.stop,
-        destroy: lifecycle.destroy,
         databaseUrl: (database: string) => databaseUrlFor(port, database),
       };
     });

@@ -9,6 +9,7 @@ import {
   removeTempDirOnFailure,
   withPortRetry,
   type ServiceHandle,
+  serviceHandle,
 } from "./service-handle.ts";
 import { mkdirSync } from "node:fs";
 
@@ -81,18 +82,8 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
       await lifecycle.start();
       options.logger?.info({ port, dataDir: dirs.dataDir, version }, "redis ready");
       return {
-        service: "redis" as const,
-        port,
+        ...serviceHandle("redis", port, dirs, lifecycle),
         url: `redis://${LOOPBACK_HOST}:${port}`,
-        dataDir: dirs.dataDir,
-        logFile: dirs.logFile,
-        get pid() {
-          return lifecycle.pid();
-        },
-        isRunning: lifecycle.isRunning,
-        start: lifecycle.start,
-        stop: lifecycle.stop,
-        destroy: lifecycle.destroy,
       };
     });
   });

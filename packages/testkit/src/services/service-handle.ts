@@ -55,6 +55,28 @@ export interface Lifecycle {
   isRunning(): boolean;
 }
 
+/** The part of a handle every service shares, bound to its lifecycle. */
+export function serviceHandle<S extends ServiceName>(
+  service: S,
+  port: number,
+  dirs: { dataDir: string; logFile: string },
+  lifecycle: Lifecycle,
+): ServiceHandle & { service: S } {
+  return {
+    service,
+    port,
+    dataDir: dirs.dataDir,
+    logFile: dirs.logFile,
+    get pid() {
+      return lifecycle.pid();
+    },
+    isRunning: lifecycle.isRunning,
+    start: lifecycle.start,
+    stop: lifecycle.stop,
+    destroy: lifecycle.destroy,
+  };
+}
+
 /** Start/stop bookkeeping shared by the three services; calls are serialised so stop() during start() is safe. */
 export function createLifecycle(spec: LifecycleSpec): Lifecycle {
   let current: ServiceProcess | undefined;
