@@ -6,12 +6,12 @@
  *   tsx infra/local/infra.ts down [--purge]  stop everything (SIGTERM → SIGKILL after a grace period); --purge deletes data
  *   tsx infra/local/infra.ts status          JSON: what runs where
  *
- * Settings: PLAZA_SHARDS (default 4) shard databases plaza_shard_0…; PLAZA_AUTO_INSTALL=0 forbids installing
+ * Settings: PLAZA_SHARDS (default 4) shard databases per subgraph (plaza_<subgraph>_0…, one set for every prisma/<subgraph>); PLAZA_AUTO_INSTALL=0 forbids installing
  * missing binaries. Ports are remembered in .run/state.json and reused while free, so .env stays valid across restarts.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import {
@@ -98,10 +98,21 @@ async function up(): Promise<number> {
   }
 
   const postgresPort = state.postgres!.port;
-  const shardUrls = Array.from({ length: shards }, (_, shard) => postgresUrl(postgresPort, `plaza_shard_${shard}`));
-  await createShardDatabases(postgresPort, shards);
+  // Each subgraph owns its databases: <SUBGRAPH>_DATABASE_SHARD_URLS per subgraph that has a Prisma schema.
+  const databases = Object.fromEntries(
+    subgraphsWithDatabases().map((subgraph) => [
+      subgraph,
+      Array.from({ length: shards }, (_, shard) => `plaza_${subgraph.replace(/[^a-z0-9]+/g, "_")}_${shard}`),
+    ]),
+  );
+  await createDatabases(postgresPort, Object.values(databases).flat());
   const env = {
-    DATABASE_SHARD_URLS: shardUrls.join(","),
+    ...Object.fromEntries(
+      Object.entries(databases).map(([subgraph, names]) => [
+        `${subgraph.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_DATABASE_SHARD_URLS`,
+        names.map((name) => postgresUrl(postgresPort, name)).join(","),
+      ]),
+    ),
     REDIS_URL: `redis://127.0.0.1:${state.redis!.port}`,
     KAFKA_BROKERS: `127.0.0.1:${state.kafka!.port}`,
     ...localSecrets(),
@@ -164,14 +175,21 @@ async function reusablePort(port: number | undefined): Promise<number | undefine
   return port !== undefined && (await isPortFree(port)) ? port : undefined;
 }
 
-async function createShardDatabases(port: number, shards: number): Promise<void> {
+function subgraphsWithDatabases(): string[] {
+  const prismaDir = join(repoRoot, "prisma");
+  return readdirSync(prismaDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(prismaDir, entry.name, "schema.prisma")))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+async function createDatabases(port: number, names: readonly string[]): Promise<void> {
   const client = new pg.Client({ connectionString: postgresUrl(port, "postgres") });
   await client.connect();
   try {
     const { rows } = await client.query<{ datname: string }>("select datname from pg_database");
     const existing = new Set(rows.map((row) => row.datname));
-    for (let shard = 0; shard < shards; shard += 1) {
-      const name = `plaza_shard_${shard}`;
+    for (const name of names) {
       if (existing.has(name)) continue;
       await client.query(`CREATE DATABASE "${name}"`);
       console.log(`postgres: created database ${name}`);

@@ -48,7 +48,7 @@ try {
   const [direct, routed] = results as [(typeof results)[0], (typeof results)[0]];
   const report = {
     scenario: "user(id)",
-    mode: stack.env.DATABASE_SHARD_URLS || stack.env.USERS_DATABASE_SHARD_URLS ? "postgres" : "embedded-pglite",
+    mode: stack.env.USERS_DATABASE_SHARD_URLS ? "postgres" : "embedded-pglite",
     connections,
     durationSeconds,
     rounds,

@@ -26,9 +26,8 @@ describe("shardConfigFromEnv", () => {
     ]);
   });
 
-  it("uses the shared URLs, overridden per service", () => {
+  it("reads shard URLs per subgraph only; other settings fall back to the shared form", () => {
     const env = {
-      DATABASE_SHARD_URLS: "postgres://u:p@h:5432/shared0,postgres://u:p@h:5432/shared1",
       USERS_DATABASE_SHARD_URLS: " postgres://u:secret@h:5432/users0 , postgresql://h/users1,postgres://h/users2 ",
       USERS_DATABASE_POOL_MAX: "25",
       DATABASE_PREPARED_STATEMENTS: "false",
@@ -43,12 +42,13 @@ describe("shardConfigFromEnv", () => {
     });
     expect(users.describe).toContain("USERS_DATABASE_SHARD_URLS");
     expect(users.describe).not.toContain("secret");
-    const posts = shardConfigFromEnv("POSTS", env);
-    expect(posts.kind === "postgres" && posts.shardUrls).toEqual([
-      "postgres://u:p@h:5432/shared0",
-      "postgres://u:p@h:5432/shared1",
-    ]);
-    expect(posts.kind === "postgres" && posts.poolMax).toBe(10);
+    expect(shardConfigFromEnv("POSTS", env).kind).toBe("pglite");
+  });
+
+  it("refuses a shared DATABASE_SHARD_URLS, which would mix subgraphs' tables in one database", () => {
+    const result = parseShardConfig("USERS", { DATABASE_SHARD_URLS: "postgres://h/shared0", USERS_DATABASE_SHARD_URLS: "postgres://h/u0" });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems[0]).toMatch(/DATABASE_SHARD_URLS is not read.*USERS_DATABASE_SHARD_URLS/);
   });
 
   it("takes an explicit bucket map and count", () => {

@@ -2,11 +2,12 @@
  * Shard configuration from environment variables.
  *
  * Every setting has a per-service form that wins over the shared one, so services can use
- * different databases: for prefix "USERS", USERS_DATABASE_SHARD_URLS overrides DATABASE_SHARD_URLS.
+ * different databases: for prefix "USERS", USERS_BUCKET_COUNT overrides BUCKET_COUNT. Shard URLs exist only in the
+ * prefixed form (USERS_DATABASE_SHARD_URLS): every subgraph owns its databases.
  *
  * | variable (each also as <PREFIX>_<NAME>) | meaning | default |
  * |---|---|---|
- * | DATABASE_SHARD_URLS | comma-separated postgres:// URLs, one per physical shard, in shard order | unset → embedded PGlite |
+ * | <PREFIX>_DATABASE_SHARD_URLS | comma-separated postgres:// URLs, one per physical shard, in shard order | unset → embedded PGlite |
  * | DATABASE_POOL_MAX | connections per shard pool | 10 |
  * | DATABASE_PREPARED_STATEMENTS | name Prisma's statements so Postgres caches their plans; set false behind PgBouncer in transaction mode | true |
  * | PGLITE_SHARDS | embedded mode: number of PGlite shards (`<DATA_DIR>/<service>/shard-<n>`) | 2 |
@@ -110,7 +111,15 @@ export function parseShardConfig(prefix: string, env: Env, options: ShardConfigO
   const countProblem = validateBucketCount(bucketCount);
   if (countProblem) problems.push(`${bucketSetting?.variable ?? "BUCKET_COUNT"}: ${countProblem}`);
 
-  const urlsSetting = lookup("DATABASE_SHARD_URLS");
+  // Each subgraph owns its databases: a shared list would put two subgraphs' tables (and their migration
+  // histories) into one database, so shard URLs are only ever read with the subgraph's prefix.
+  if (env.DATABASE_SHARD_URLS?.trim()) {
+    problems.push(
+      `DATABASE_SHARD_URLS is not read: each subgraph owns its databases; set ${prefix}_DATABASE_SHARD_URLS (and one such variable per subgraph)`,
+    );
+  }
+  const prefixedUrls = env[`${prefix}_DATABASE_SHARD_URLS`]?.trim();
+  const urlsSetting = prefixedUrls ? { value: prefixedUrls, variable: `${prefix}_DATABASE_SHARD_URLS` } : null;
   let names: string[];
   let sourceKind: "postgres" | "pglite";
   let shardUrls: string[] = [];
@@ -132,7 +141,7 @@ export function parseShardConfig(prefix: string, env: Env, options: ShardConfigO
     const base = resolve(options.dataDir ?? (env.DATA_DIR?.trim() || ".data"), service);
     pgliteDirs = Array.from({ length: count }, (_, index) => resolve(base, `shard-${index}`));
     names = pgliteDirs.map((_, index) => shardName(index));
-    describe = `${count} embedded PGlite shard(s) under ${base} (no ${prefix}_DATABASE_SHARD_URLS or DATABASE_SHARD_URLS)`;
+    describe = `${count} embedded PGlite shard(s) under ${base} (no ${prefix}_DATABASE_SHARD_URLS)`;
   }
   const poolMax = integer("DATABASE_POOL_MAX", DEFAULT_POOL_MAX, 1, 10_000);
   const preparedStatements = boolean("DATABASE_PREPARED_STATEMENTS", true);

@@ -2,8 +2,8 @@
  * npm run db:migrate [-- [subgraph ...] [--root <dir>] [--json]]
  *
  * Applies every subgraph's committed migrations (prisma/<subgraph>/migrations) to every shard of
- * that subgraph: the Postgres shards named by <SUBGRAPH>_DATABASE_SHARD_URLS or
- * DATABASE_SHARD_URLS (from the environment or <root>/.env), otherwise the embedded PGlite shards
+ * that subgraph: the Postgres shards named by <SUBGRAPH>_DATABASE_SHARD_URLS (from the environment or
+ * <root>/.env), otherwise the embedded PGlite shards
  * under .data/<subgraph>/. Works offline; see ../migrate.ts for the guarantees.
  */
 import { existsSync } from "node:fs";

@@ -1,6 +1,6 @@
 /**
  * Shared by the operator CLIs: where the repository is, which subgraphs have a Prisma directory,
- * and each subgraph's shard settings (`<NAME>_DATABASE_SHARD_URLS`, else `DATABASE_SHARD_URLS`,
+ * and each subgraph's shard settings (`<NAME>_DATABASE_SHARD_URLS`,
  * else embedded PGlite under DATA_DIR).
  */
 import { existsSync, readdirSync } from "node:fs";
