@@ -1,0 +1,186 @@
+// `feed(first: 20)` through the router for a viewer following 200 authors with 50 posts each, against `post(id)` in
+// the same run, 50 concurrent connections:
+//   npx tsx loadtest/src/feed-read.ts [--authors 200] [--posts-per-author 50] [--connections 50] [--duration 10] [--rounds 2]
+// Starts throw-away Postgres (two shards per subgraph), Redis and Kafka, runs `npm start` against them in a child
+// process, seeds through the public API (sign-ups, follows, createPost — fanned out through Kafka), then measures.
+// The router's response cache and in-flight dedupe are disabled: a home feed is per viewer and changes with every post
+// of a followee, so every request here must do the work a distinct viewer's request would.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createInternalSigner, INTERNAL_AUTH_HEADER } from "@plaza/kit";
+import { isolatedSubgraphEnv, startBenchServices, until } from "./bench-services.ts";
+import { compare } from "./measure.ts";
+import { repoRoot, startProcessStack, type ProcessStack } from "./process-stack.ts";
+
+const { values } = parseArgs({
+  options: {
+    authors: { type: "string", default: "200" },
+    "posts-per-author": { type: "string", default: "50" },
+    connections: { type: "string", default: "50" },
+    duration: { type: "string", default: "10" },
+    rounds: { type: "string", default: "2" },
+  },
+});
+const authorCount = Number(values.authors);
+const postsPerAuthor = Number(values["posts-per-author"]);
+const connections = Number(values.connections);
+const durationSeconds = Number(values.duration);
+const rounds = Number(values.rounds);
+
+const FEED =
+  "query Feed { feed(first: 20) { edges { cursor node { id body createdAt author { id } } } pageInfo { hasNextPage endCursor } } }";
+const POST = "query PostById($id: ID!) { post(id: $id) { id body createdAt author { id } } }";
+
+/** Runs `work` over `items` with at most `concurrency` in flight. */
+async function inParallel<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index]!, index);
+      }
+    }),
+  );
+  return results;
+}
+
+const services = await startBenchServices();
+let stack: ProcessStack | undefined;
+try {
+  stack = await startProcessStack({
+    ...(await isolatedSubgraphEnv(services)),
+    REDIS_URL: services.redisUrl,
+    REDIS_KEY_PREFIX: "bench:",
+    KAFKA_BROKERS: services.kafkaBrokers.join(","),
+    KAFKA_GROUP_PREFIX: "bench.",
+    SEED_DEMO_DATA: "false",
+    RESPONSE_CACHE_ENABLED: "false",
+    // Real traffic is many viewers and many ids: 50 identical in-flight requests must not collapse into one fetch.
+    SUBGRAPH_FETCH_DEDUPE: "false",
+    // Seeding signs up 201 users; a cheaper argon2 keeps that quick and does not touch what is measured.
+    ARGON2_MEMORY_KIB: "4096",
+    ARGON2_TIME_COST: "1",
+  });
+
+  async function gql<T>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
+    const response = await fetch(stack!.routerUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const result = (await response.json()) as { data?: T; errors?: unknown };
+    if (result.errors || !result.data) throw new Error(`${query.slice(0, 40)}…: ${JSON.stringify(result.errors)}`);
+    return result.data;
+  }
+
+  const routerUrl = stack.routerUrl;
+  const seedStarted = performance.now();
+  const run = Date.now().toString(36);
+  const accounts = await inParallel(
+    Array.from({ length: authorCount + 1 }, (_, i) => i),
+    8,
+    async (i) => {
+      const handle = `b${run}_${i}`;
+      const { signUp } = await gql<{ signUp: { token: string; user: { id: string } } }>(
+        "mutation ($input: SignUpInput!) { signUp(input: $input) { token user { id } } }",
+        { input: { email: `${handle}@bench.local`, password: "bench-password-1", handle, displayName: handle } },
+      );
+      return { token: signUp.token, id: signUp.user.id };
+    },
+  );
+  const [viewer, ...authors] = accounts as [(typeof accounts)[0], ...typeof accounts];
+  await inParallel(authors, 8, (author) =>
+    gql("mutation ($id: ID!) { follow(userId: $id) { id } }", { id: author.id }, viewer.token),
+  );
+  const jobs = authors.flatMap((author) => Array.from({ length: postsPerAuthor }, (_, n) => ({ author, n })));
+  const postIds = await inParallel(jobs, 16, async ({ author, n }) => {
+    const { createPost } = await gql<{ createPost: { id: string } }>(
+      "mutation ($body: String!) { createPost(input: { body: $body }) { id } }",
+      { body: `post ${n} by ${author.id}: ${"lorem ipsum ".repeat(8)}` },
+      author.token,
+    );
+    return createPost.id;
+  });
+  const newest = [...postIds].sort().reverse().slice(0, 100);
+  await until(async () => {
+    const { feed } = await gql<{ feed: { edges: Array<{ node: { id: string } }> } }>(
+      "{ feed(first: 100) { edges { node { id } } } }",
+      {},
+      viewer.token,
+    );
+    return feed.edges.map((e) => e.node.id).join() === newest.join();
+  }, "the viewer's feed to hold the newest posts (fan-out and follow projection caught up)");
+  const seedSeconds = Math.round((performance.now() - seedStarted) / 1000);
+  console.log(`seeded ${authorCount} authors × ${postsPerAuthor} posts, followed by one viewer, in ${seedSeconds} s`);
+
+  const auth = { authorization: `Bearer ${viewer.token}` };
+  // The same operations on the posts subgraph directly (signed like the router does), to split router from subgraph cost.
+  const direct = { [INTERNAL_AUTH_HEADER]: createInternalSigner(stack.env.INTERNAL_AUTH_KEY!)({ viewerId: viewer.id }) };
+  const results = await compare(
+    [
+      { name: "feed(first: 20)", url: routerUrl, body: JSON.stringify({ query: FEED, operationName: "Feed" }), headers: auth },
+      {
+        name: "post(id)",
+        url: routerUrl,
+        body: JSON.stringify({ query: POST, operationName: "PostById", variables: { id: newest[0] } }),
+        headers: auth,
+      },
+      {
+        name: "feed(first: 20), posts subgraph direct",
+        url: stack.postsUrl,
+        body: JSON.stringify({ query: FEED, operationName: "Feed" }),
+        headers: direct,
+      },
+      {
+        name: "post(id), posts subgraph direct",
+        url: stack.postsUrl,
+        body: JSON.stringify({ query: POST, operationName: "PostById", variables: { id: newest[0] } }),
+        headers: direct,
+      },
+    ],
+    { connections, durationSeconds, rounds },
+  );
+  const [feed, post, feedDirect, postDirect] = results as Array<(typeof results)[0]> as [
+    (typeof results)[0],
+    (typeof results)[0],
+    (typeof results)[0],
+    (typeof results)[0],
+  ];
+  const report = {
+    scenario: "feed(first: 20) vs post(id) through the router",
+    viewerFollows: authorCount,
+    postsPerAuthor,
+    connections,
+    durationSeconds,
+    rounds,
+    results,
+    feedToPostRatio: Number((feed.requestsPerSecond / post.requestsPerSecond).toFixed(3)),
+    directFeedToPostRatio: Number((feedDirect.requestsPerSecond / postDirect.requestsPerSecond).toFixed(3)),
+    targetFeedP99Ms: 50,
+    at: new Date().toISOString(),
+  };
+  const dir = join(repoRoot, "loadtest/results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "feed-read.json"), JSON.stringify(report, null, 2));
+  console.log(
+    [
+      `| target | req/s | p50 ms | p99 ms | errors |`,
+      `|---|---|---|---|---|`,
+      ...results.map(
+        (r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} |`,
+      ),
+      ``,
+      `feed / post(id) req/s = ${report.feedToPostRatio} through the router, ${report.directFeedToPostRatio} on the subgraph (${connections} connections; target p99 ≤ ${report.targetFeedP99Ms} ms)`,
+    ].join("\n"),
+  );
+} finally {
+  await stack?.stop();
+  await services.stop();
+}

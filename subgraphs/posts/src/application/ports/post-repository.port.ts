@@ -1,0 +1,27 @@
+import type { Post } from "../../domain/post.ts";
+import type { FeedPosition } from "../../domain/feed-position.ts";
+
+export interface PostPage {
+  posts: Post[];
+  hasNextPage: boolean;
+}
+
+/**
+ * Persistence of posts, sharded by author. Each write and the event announcing it are stored atomically
+ * (transactional outbox): the repository emits PostCreated and PostDeleted itself.
+ */
+export interface PostRepository {
+  /** Stores a validated body as a new post of `authorId`, on the author's shard. */
+  create(input: { authorId: string; body: string }): Promise<Post>;
+  /** Deletes the post if `authorId` wrote it; false when there was nothing of theirs to delete. */
+  delete(postId: string, authorId: string): Promise<boolean>;
+  /** Aligned with `ids`; null for unknown or malformed ids. One query per shard. */
+  findByIds(ids: readonly string[]): Promise<Array<Post | null>>;
+  /** One author's posts, newest first, after a (createdAt, id) position. One shard. */
+  listByAuthor(authorId: string, first: number, after: { createdAt: Date; id: string } | null): Promise<PostPage>;
+  /**
+   * The newest `limit` posts of any of `authorIds` strictly after `after` in timeline order (one query per shard,
+   * merged). Builds and backfills timelines and serves the pull path of the feed.
+   */
+  recentByAuthors(authorIds: readonly string[], limit: number, after: FeedPosition | null): Promise<Post[]>;
+}

@@ -1,0 +1,32 @@
+import { badUserInput } from "@plaza/kit";
+
+export interface Post {
+  id: string;
+  authorId: string;
+  body: string;
+  createdAt: Date;
+}
+
+export const DEFAULT_POST_MAX_LENGTH = 5_000;
+
+// Invalid UTF-8 reaches a JavaScript server in two shapes: a lone UTF-16 surrogate (a JSON "\ud800" escape, which
+// no UTF-8 encoding exists for) and U+FFFD, the replacement character HTTP layers (the router's included) decode
+// invalid byte sequences to. Both are refused. NUL is valid UTF-8 but Postgres text cannot store it.
+const LONE_SURROGATE = /\p{Cs}/u;
+const REPLACEMENT_CHARACTER = "\ufffd";
+
+/**
+ * The body as stored: surrounding whitespace trimmed, 1..maxLength characters (Unicode code points, so an emoji
+ * counts once), well-formed Unicode.
+ */
+export function normalizeBody(raw: string, maxLength = DEFAULT_POST_MAX_LENGTH): string {
+  if (LONE_SURROGATE.test(raw) || raw.includes(REPLACEMENT_CHARACTER)) throw badUserInput("body", "Body is not valid UTF-8 text");
+  if (raw.includes("\u0000")) throw badUserInput("body", "Body must not contain NUL characters");
+  const body = raw.trim();
+  if (body.length === 0) throw badUserInput("body", "Body must not be empty");
+  // Cheap bound first: a string has at least length/2 code points.
+  if (body.length > maxLength * 2 || [...body].length > maxLength) {
+    throw badUserInput("body", `Body must be at most ${maxLength} characters`);
+  }
+  return body;
+}
