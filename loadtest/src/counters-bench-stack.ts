@@ -1,0 +1,65 @@
+// The stack the counters benchmarks run against: throw-away Postgres (users, posts and counters shards), Redis and
+// Kafka, and `npm start` on them in a child process (so the load generator does not share its event loop).
+import { createInternalSigner, INTERNAL_AUTH_HEADER } from "@plaza/kit";
+import { isolatedSubgraphEnv, startBenchServices, type BenchServices } from "./bench-services.ts";
+import { freePort, startProcessStack, type ProcessStack } from "./process-stack.ts";
+
+export interface CountersBenchStack {
+  stack: ProcessStack;
+  services: BenchServices;
+  countersUrl: string;
+  /** The counters subgraph's /metrics. */
+  metricsUrl: string;
+  /** The header that lets a benchmark call the counters subgraph directly, as the router does. */
+  routerSignature: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startCountersBenchStack(extraEnv: Record<string, string> = {}): Promise<CountersBenchStack> {
+  const services = await startBenchServices();
+  try {
+    // Fresh databases for every subgraph and free ports, so nothing falls back to `.env` (the child reads it).
+    const isolated = await isolatedSubgraphEnv(services);
+    const countersPort = isolated.COUNTERS_PORT ?? String(await freePort());
+    const stack = await startProcessStack({
+      ...isolated,
+      REDIS_URL: services.redisUrl,
+      REDIS_KEY_PREFIX: "bench:",
+      KAFKA_BROKERS: services.kafkaBrokers.join(","),
+      KAFKA_GROUP_PREFIX: "bench.",
+      COUNTERS_PORT: countersPort,
+      SEED_DEMO_DATA: "false",
+      ...extraEnv,
+    });
+    const countersUrl = `http://127.0.0.1:${countersPort}/graphql`;
+    return {
+      stack,
+      services,
+      countersUrl,
+      metricsUrl: `http://127.0.0.1:${countersPort}/metrics`,
+      // The signature stays valid for minutes; a run is shorter.
+      routerSignature: { [INTERNAL_AUTH_HEADER]: createInternalSigner(stack.env.INTERNAL_AUTH_KEY!)({ viewerId: null }) },
+      async stop() {
+        await stack.stop();
+        await services.stop();
+      },
+    };
+  } catch (err) {
+    await services.stop();
+    throw err;
+  }
+}
+
+/** Sums the samples of one Prometheus metric whose labels contain every `match` pair. */
+export async function scrape(metricsUrl: string, metric: string, match: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(metric)) continue;
+    const rest = line.slice(metric.length);
+    if (rest[0] !== "{" && rest[0] !== " ") continue;
+    if (!Object.entries(match).every(([k, v]) => rest.includes(`${k}="${v}"`))) continue;
+    sum += Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return sum;
+}

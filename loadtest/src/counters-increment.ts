@@ -1,0 +1,116 @@
+// `incrementCounter` through the router against the counters subgraph hit directly, same run, 100 connections:
+//   npx tsx loadtest/src/counters-increment.ts [--connections 100] [--duration 10] [--rounds 2] [--keys 100]
+// Every acknowledged increment went to Kafka (acks=all) and Redis first: this measures the durable write path.
+// Starts throw-away Postgres, Redis and Kafka and `npm start` on them; writes loadtest/results/counters-increment.json.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { startCountersBenchStack, scrape } from "./counters-bench-stack.ts";
+import { repoRoot } from "./process-stack.ts";
+
+const { values } = parseArgs({
+  options: {
+    connections: { type: "string", default: "100" },
+    duration: { type: "string", default: "10" },
+    rounds: { type: "string", default: "2" },
+    keys: { type: "string", default: "100" },
+    "response-cache": { type: "string", default: "true" },
+  },
+});
+const connections = Number(values.connections);
+const durationSeconds = Number(values.duration);
+const rounds = Number(values.rounds);
+const keyCount = Number(values.keys);
+
+const MUTATION = "mutation Increment($input: IncrementCounterInput!) { incrementCounter(input: $input) { value } }";
+
+interface Result {
+  name: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  requests: number;
+}
+
+/** One bounded run; each request increments one of `keyCount` counters (round robin), as views of many posts would. */
+async function run(name: string, url: string, headers: Record<string, string>, seconds: number): Promise<Result> {
+  if (!/^http:\/\/127\./.test(url)) throw new Error(`refusing to load a non-loopback target: ${url}`);
+  let n = 0;
+  const body = () => JSON.stringify({ query: MUTATION, variables: { input: { resourceId: `bench-post-${n++ % keyCount}`, type: "VIEW", delta: 1 } } });
+  const result = await autocannon({
+    url,
+    method: "POST",
+    connections,
+    duration: seconds,
+    headers: { "content-type": "application/json", ...headers },
+    requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
+  });
+  return {
+    name,
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    requests: result.requests.total,
+  };
+}
+
+const bench = await startCountersBenchStack({ RESPONSE_CACHE_ENABLED: values["response-cache"]! });
+try {
+  const targets: Array<[string, string, Record<string, string>]> = [
+    ["counters subgraph direct", bench.countersUrl, bench.routerSignature],
+    ["through the router", bench.stack.routerUrl, {}],
+  ];
+  for (const [name, url, headers] of targets) await run(name, url, headers, 3); // warm-up (JIT, pools, Kafka producer)
+  const runs = new Map<string, Result[]>(targets.map(([name]) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, url, headers] of targets) runs.get(name)!.push(await run(name, url, headers, durationSeconds));
+  }
+  const results = targets.map(([name]) => {
+    const list = runs.get(name)!;
+    const avg = (f: (r: Result) => number) => list.reduce((s, r) => s + f(r), 0) / list.length;
+    return {
+      name,
+      requestsPerSecond: Math.round(avg((r) => r.requestsPerSecond)),
+      p50Ms: avg((r) => r.p50Ms),
+      p99Ms: avg((r) => r.p99Ms),
+      errors: list.reduce((s, r) => s + r.errors, 0),
+      requests: list.reduce((s, r) => s + r.requests, 0),
+    };
+  });
+  const [direct, routed] = results as [(typeof results)[0], (typeof results)[0]];
+  const appendBatch = {
+    requests: await scrape(bench.metricsUrl, "plaza_counters_log_append_batch_events_count"),
+    events: await scrape(bench.metricsUrl, "plaza_counters_log_append_batch_events_sum"),
+  };
+  const report = {
+    scenario: "incrementCounter",
+    mode: "postgres+redis+kafka (throw-away, loopback)",
+    responseCache: values["response-cache"] === "true",
+    connections,
+    durationSeconds,
+    rounds,
+    keys: keyCount,
+    results,
+    routerToDirectRatio: Number((routed.requestsPerSecond / direct.requestsPerSecond).toFixed(3)),
+    kafkaEventsPerProduceRequest: Number((appendBatch.events / Math.max(1, appendBatch.requests)).toFixed(1)),
+    at: new Date().toISOString(),
+  };
+  const dir = join(repoRoot, "loadtest/results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "counters-increment.json"), JSON.stringify(report, null, 2));
+  console.log(
+    [
+      `| target | req/s | p50 ms | p99 ms | errors |`,
+      `|---|---|---|---|---|`,
+      ...results.map((r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} |`),
+      ``,
+      `router / direct req/s = ${report.routerToDirectRatio} (${connections} connections, ${keyCount} counters, ` +
+        `${report.kafkaEventsPerProduceRequest} events per Kafka produce request)`,
+    ].join("\n"),
+  );
+} finally {
+  await bench.stop();
+}

@@ -1,0 +1,47 @@
+import { readFileSync } from "node:fs";
+import { parse } from "graphql";
+import { createSubgraphServer, type Health, type Logger, type ServiceMetrics, type SubgraphServer } from "@plaza/kit";
+import type { CounterService } from "./application/counter-service.ts";
+import type { CounterChanges } from "./application/ports/counter-changes.port.ts";
+import { createCountersContext, type CountersContext } from "./adapters/graphql/context.ts";
+import { resolvers } from "./adapters/graphql/resolvers.ts";
+import type { CountersMetrics } from "./metrics.ts";
+
+export const countersTypeDefs = parse(readFileSync(new URL("../schema.graphql", import.meta.url), "utf8"));
+
+export interface CountersAppDeps {
+  counters: CounterService;
+  changes: CounterChanges;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  countersMetrics: CountersMetrics;
+  health: Health;
+  internalAuthKey: string;
+  batchLimit: number;
+  updatesPerSecond: number;
+  graphiql?: boolean;
+}
+
+/** The counters subgraph (HTTP + graphql-ws) without listening (tests bind port 0). */
+export function buildCountersApp(deps: CountersAppDeps): SubgraphServer {
+  const { countersMetrics } = deps;
+  return createSubgraphServer<CountersContext>({
+    service: "counters",
+    typeDefs: countersTypeDefs,
+    resolvers: resolvers as never,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    health: deps.health,
+    internalAuthKey: deps.internalAuthKey,
+    context: createCountersContext({
+      counters: deps.counters,
+      changes: deps.changes,
+      batchLimit: deps.batchLimit,
+      minUpdateIntervalMs: 1000 / deps.updatesPerSecond,
+      onSubscriptionOpened: () => countersMetrics.activeSubscriptions.inc(),
+      onSubscriptionClosed: () => countersMetrics.activeSubscriptions.dec(),
+      onCoalesced: () => countersMetrics.coalescedUpdates.inc(),
+    }),
+    graphiql: deps.graphiql,
+  });
+}

@@ -1,0 +1,19 @@
+import type { ServiceMetrics } from "@plaza/kit";
+
+/** The counters subgraph's own metrics, beside kit's HTTP/GraphQL ones (all named plaza_counters_*). */
+export function createCountersMetrics(metrics: ServiceMetrics) {
+  return {
+    redisRoundTrips: metrics.counter("redis_round_trips_total", "Round trips to the hot store (Redis) by operation", ["operation"]),
+    logAppendBatch: metrics.histogram("log_append_batch_events", "Events per produce request to the counter log", [], [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]),
+    logAppendDuration: metrics.histogram("log_append_duration_seconds", "Duration of produce requests to the counter log"),
+    persistedEvents: metrics.counter("persisted_events_total", "Counter log events applied to Postgres by the write-behind"),
+    persistBatchDuration: metrics.histogram("persist_batch_duration_seconds", "Duration of one write-behind batch (all shards)"),
+    consumerLag: metrics.gauge("kafka_consumer_lag", "Write-behind consumer lag per counter log partition", ["partition"]),
+    rebuilds: metrics.counter("rebuilds_total", "Hot store rebuilds from the durable copy", ["kind"]),
+    rebuiltCounters: metrics.counter("rebuilt_counters_total", "Counters restored into the hot store by rebuilds", ["kind"]),
+    activeSubscriptions: metrics.gauge("active_subscriptions", "counterChanged subscriptions open on this instance"),
+    coalescedUpdates: metrics.counter("coalesced_updates_total", "Counter updates replaced by a newer one before delivery"),
+  };
+}
+
+export type CountersMetrics = ReturnType<typeof createCountersMetrics>;

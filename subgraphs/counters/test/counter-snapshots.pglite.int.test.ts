@@ -1,0 +1,3 @@
+import { runCounterSnapshotsContract } from "./counter-snapshots.contract.ts";
+
+runCounterSnapshotsContract("PGlite shards (embedded default)", "pglite");

@@ -1,0 +1,3 @@
+import { runCounterSnapshotsContract } from "./counter-snapshots.contract.ts";
+
+runCounterSnapshotsContract("Postgres shards", "postgres");

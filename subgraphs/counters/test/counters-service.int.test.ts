@@ -1,0 +1,233 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createEvent, PostDeleted } from "@plaza/events";
+import { waitFor } from "@plaza/testkit";
+import {
+  activeSubscriptions,
+  COUNTER,
+  COUNTER_CHANGED,
+  COUNTERS,
+  createDeployment,
+  createPost as createPostIn,
+  INCREMENT,
+  LIKE,
+  POST_ENTITIES,
+  startInstance,
+  subscribe,
+  UNLIKE,
+  type Deployment,
+  type RunningCounters,
+} from "./support.ts";
+
+type CounterData = { incrementCounter: { value: number } };
+
+describe("counters subgraph on Postgres shards, Kafka and Redis", () => {
+  let deployment: Deployment;
+  let a: RunningCounters;
+
+  beforeAll(async () => {
+    deployment = await createDeployment({ env: { COUNTER_MAX_DELTA: "100", COUNTER_UPDATES_PER_SECOND: "5" } });
+    a = await startInstance(deployment.env);
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await deployment?.drop();
+  });
+
+  const increment = (resourceId: string, delta: number, extra: Record<string, unknown> = {}, viewerId: string | null = null) =>
+    a.gql<CounterData>(INCREMENT, { input: { resourceId, type: "VIEW", delta, ...extra } }, viewerId);
+  const counterValue = async (resourceId: string, type = "VIEW") =>
+    ((await a.gql<{ counter: { value: number } }>(COUNTER, { id: resourceId, type })).data?.counter.value);
+  /** The durable copy's value of a counter (Postgres, written behind the log). */
+  const persisted = async (resourceId: string, type: "LIKE" | "VIEW" | "SHARE" = "VIEW") =>
+    (await a.service.snapshots.read(a.service.log.id, [{ resourceId, type }]))[0]!;
+
+  const createPost = () => createPostIn(a);
+
+  it("answers zero for a counter never touched, and the new value for an increment", async () => {
+    const id = randomUUID();
+    expect(await counterValue(id)).toBe(0);
+    expect((await increment(id, 3)).data?.incrementCounter.value).toBe(3);
+    expect((await increment(id, -2)).data?.incrementCounter.value).toBe(1);
+    expect(await counterValue(id)).toBe(1);
+  });
+
+  it("counts 500 concurrent increments of one counter exactly, in Redis and in Postgres", async () => {
+    const id = randomUUID();
+    const results = await Promise.all(Array.from({ length: 500 }, () => increment(id, 1)));
+    expect(results.filter((r) => r.errors)).toEqual([]);
+    expect(new Set(results.map((r) => r.data?.incrementCounter.value)).size).toBe(500);
+    expect(await counterValue(id)).toBe(500);
+    await waitFor(async () => (await persisted(id)).value === 500, { timeoutMs: 30_000, description: "500 persisted" });
+  });
+
+  it("reads 100 counters in one Redis round trip, in the order asked", async () => {
+    const ids = Array.from({ length: 100 }, () => randomUUID());
+    await Promise.all(ids.slice(0, 10).map((id, i) => increment(id, i + 1)));
+    const before = a.service.store.roundTrips();
+    const result = await a.gql<{ counters: Array<{ resourceId: string; value: number }> }>(COUNTERS, {
+      keys: ids.map((resourceId) => ({ resourceId, type: "VIEW" })),
+    });
+    expect(a.service.store.roundTrips() - before).toBe(1);
+    expect(result.data?.counters.map((c) => c.resourceId)).toEqual(ids);
+    expect(result.data?.counters.map((c) => c.value)).toEqual(ids.map((_, i) => (i < 10 ? i + 1 : 0)));
+  });
+
+  describe("idempotency keys", () => {
+    it("counts a repeated key once and answers with the current value", async () => {
+      const id = randomUUID();
+      const key = randomUUID();
+      expect((await increment(id, 5, { idempotencyKey: key })).data?.incrementCounter.value).toBe(5);
+      expect((await increment(id, 5, { idempotencyKey: key })).data?.incrementCounter.value).toBe(5);
+      const concurrent = await Promise.all(Array.from({ length: 20 }, () => increment(id, 5, { idempotencyKey: "burst" })));
+      expect(concurrent.filter((r) => r.errors)).toEqual([]);
+      expect(await counterValue(id)).toBe(10);
+      await waitFor(async () => (await persisted(id)).value === 10, { timeoutMs: 30_000, description: "10 persisted" });
+    });
+
+    it("rejects a key reused with a different delta with IDEMPOTENCY_KEY_REUSED", async () => {
+      const id = randomUUID();
+      await increment(id, 1, { idempotencyKey: "k" });
+      const reused = await increment(id, 2, { idempotencyKey: "k" });
+      expect(reused.errors?.[0]?.extensions).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED", field: "idempotencyKey" });
+      expect(await counterValue(id)).toBe(1);
+    });
+
+    it("keeps keys of different viewers apart", async () => {
+      const id = randomUUID();
+      await increment(id, 1, { idempotencyKey: "same" }, "user-a");
+      await increment(id, 1, { idempotencyKey: "same" }, "user-b");
+      expect(await counterValue(id)).toBe(2);
+    });
+  });
+
+  describe("bad input", () => {
+    it.each([
+      ["a delta of 0", { type: "VIEW", delta: 0 }],
+      ["a delta beyond COUNTER_MAX_DELTA", { type: "VIEW", delta: 101 }],
+      ["a negative delta for LIKE", { type: "LIKE", delta: -1 }],
+      ["a correction below zero", { type: "SHARE", delta: -1 }],
+    ])("rejects %s with BAD_USER_INPUT and counts nothing", async (_, input) => {
+      const id = randomUUID();
+      const result = await a.gql(INCREMENT, { input: { resourceId: id, ...input } });
+      expect(result.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "delta" });
+      expect(result.data).toBeNull();
+      expect(await counterValue(id, input.type)).toBe(0);
+    });
+
+    it("rejects an unknown CounterType as a GraphQL validation error", async () => {
+      const literal = await a.gql(`{ counter(resourceId: "x", type: CLICK) { value } }`);
+      expect(literal.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+      const variable = await a.gql(COUNTER, { id: "x", type: "CLICK" });
+      expect(variable.errors?.[0]?.message).toMatch(/CounterType/);
+      expect(variable.data).toBeUndefined();
+    });
+
+    it("rejects counters(keys:) beyond COUNTERS_BATCH_LIMIT with BAD_USER_INPUT", async () => {
+      const keys = Array.from({ length: 501 }, (_, i) => ({ resourceId: `r${i}`, type: "VIEW" }));
+      const result = await a.gql(COUNTERS, { keys });
+      expect(result.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "keys" });
+    });
+
+    it("rejects an empty or oversized resourceId with BAD_USER_INPUT", async () => {
+      expect((await increment("", 1)).errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "resourceId" });
+      expect((await a.gql(COUNTER, { id: "x".repeat(300), type: "VIEW" })).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    });
+
+    it("rejects an unauthenticated likePost with UNAUTHENTICATED", async () => {
+      const result = await a.gql(LIKE, { id: randomUUID() });
+      expect(result.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    });
+
+    it("answers NOT_FOUND for liking an unknown post", async () => {
+      const result = await a.gql(LIKE, { id: randomUUID() }, "user-1");
+      expect(result.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    });
+  });
+
+  describe("likes", () => {
+    it("keeps one like per user under 200 concurrent likePost calls", async () => {
+      const postId = await createPost();
+      const results = await Promise.all(Array.from({ length: 200 }, () => a.gql(LIKE, { id: postId }, "user-200")));
+      expect(results.filter((r) => r.errors)).toEqual([]);
+      expect(results.every((r) => (r.data as { likePost: { likeCount: number } }).likePost.likeCount === 1)).toBe(true);
+      const other = await a.gql<{ likePost: { likeCount: number; viewerHasLiked: boolean } }>(LIKE, { id: postId }, "user-2");
+      expect(other.data?.likePost).toMatchObject({ likeCount: 2, viewerHasLiked: true });
+      const unliked = await Promise.all(Array.from({ length: 20 }, () => a.gql(UNLIKE, { id: postId }, "user-200")));
+      expect(unliked.every((r) => (r.data as { unlikePost: { likeCount: number } }).unlikePost.likeCount === 1)).toBe(true);
+      await waitFor(async () => {
+        const entry = await persisted(postId, "LIKE");
+        return entry.value === 1 && entry.likers?.length === 1 && entry.likers[0] === "user-2";
+      }, { timeoutMs: 30_000, description: "likes persisted" });
+    });
+
+    it("answers NOT_FOUND for liking a deleted post", async () => {
+      const postId = await createPost();
+      await a.bus.publish([createEvent(PostDeleted, postId, { postId, authorId: "author-1", deletedAt: new Date().toISOString() })]);
+      await waitFor(async () => (await a.gql(LIKE, { id: postId }, "user-1")).errors?.[0]?.extensions?.code === "NOT_FOUND", {
+        timeoutMs: 30_000,
+        description: "deleted post refused",
+      });
+      expect((await a.gql(UNLIKE, { id: postId }, "user-1")).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    });
+
+    it("resolves a whole _entities batch of posts in one Redis round trip", async () => {
+      const postId = await createPost();
+      await a.gql(LIKE, { id: postId }, "viewer");
+      await a.gql(INCREMENT, { input: { resourceId: postId, type: "VIEW", delta: 4 } });
+      const reps = [postId, ...Array.from({ length: 30 }, () => randomUUID())].map((id) => ({ __typename: "Post", id }));
+      const before = a.service.store.roundTrips();
+      const result = await a.gql<{ _entities: Array<{ id: string; likeCount: number; viewCount: number; viewerHasLiked: boolean }> }>(
+        POST_ENTITIES,
+        { reps },
+        "viewer",
+      );
+      expect(a.service.store.roundTrips() - before).toBe(1);
+      expect(result.data?._entities[0]).toEqual({ id: postId, likeCount: 1, viewCount: 4, viewerHasLiked: true });
+      expect(result.data?._entities[1]).toMatchObject({ likeCount: 0, viewCount: 0, viewerHasLiked: false });
+      expect(result.data?._entities).toHaveLength(31);
+    });
+  });
+
+  describe("counterChanged", () => {
+    it("delivers new values over graphql-ws, coalesced, the last one always", async () => {
+      const id = randomUUID();
+      const client = a.wsClient();
+      const sub = subscribe<{ counterChanged: { value: number } }>(client, COUNTER_CHANGED, { id, type: "VIEW" });
+      await waitFor(async () => (await activeSubscriptions(a.service)) >= 1, { description: "subscription active" });
+      for (let i = 0; i < 50; i++) await increment(id, 1);
+      await waitFor(() => sub.received.at(-1)?.counterChanged.value === 50, { timeoutMs: 10_000, description: "last value delivered" });
+      const values = sub.received.map((r) => r.counterChanged.value);
+      // 5 updates per second: 50 quick increments cannot each become a message.
+      expect(values.length).toBeLessThan(50);
+      expect(values).toEqual([...values].sort((x, y) => x - y));
+      expect(sub.errors).toEqual([]);
+      sub.dispose();
+      await waitFor(async () => (await activeSubscriptions(a.service)) === 0, { description: "subscription closed" });
+    });
+
+    it("rejects a connection without the router's signature", async () => {
+      const { createClient } = await import("graphql-ws");
+      const WebSocket = (await import("ws")).default;
+      const client = createClient({ url: a.url.replace("http", "ws"), webSocketImpl: WebSocket, retryAttempts: 0 });
+      const sub = subscribe(client, COUNTER_CHANGED, { id: "x", type: "VIEW" });
+      await waitFor(() => sub.errors.length > 0, { description: "connection refused" });
+      expect((sub.errors[0] as { code?: number }).code).toBe(4403);
+      await client.dispose();
+    });
+
+    it("delivers changes made on another instance of the service", async () => {
+      const b = await startInstance(deployment.env);
+      try {
+        const id = randomUUID();
+        const sub = subscribe<{ counterChanged: { value: number } }>(b.wsClient(), COUNTER_CHANGED, { id, type: "SHARE" });
+        await waitFor(async () => (await activeSubscriptions(b.service)) >= 1, { description: "subscription active on b" });
+        await a.gql(INCREMENT, { input: { resourceId: id, type: "SHARE", delta: 7 } });
+        await waitFor(() => sub.received.at(-1)?.counterChanged.value === 7, { description: "change from instance a reaches b" });
+        sub.dispose();
+      } finally {
+        await b.stop();
+      }
+    });
+  });
+});
