@@ -1,0 +1,42 @@
+/** PUBLIC results are shared by every caller; PRIVATE results are cached per viewer and never for anonymous callers. */
+export type CacheScope = "PUBLIC" | "PRIVATE";
+
+/** An entity (`User` + id) or, without an id, "a `User` was absent or a list of them empty here". */
+export interface EntityRef {
+  typename: string;
+  id?: string | number;
+}
+
+export interface MutationInvalidationInput {
+  /** The root field's arguments, coerced against the schema. */
+  args: Record<string, unknown>;
+  viewerId: string | null;
+}
+
+/**
+ * What may be cached, for how long and for whom. Coordinates are `Type` or `Type.field` of the supergraph's API
+ * schema. Anything not named here is PUBLIC (unless `defaultScope` says otherwise) with `defaultTtlMs`.
+ */
+export interface ResponseCachePolicy {
+  /** TTL of a cacheable result when no coordinate it touches names a shorter one. Bounds staleness if Kafka is down. */
+  defaultTtlMs: number;
+  /** Coordinate → TTL in ms; the smallest among the coordinates a result touches wins. 0 = never cached. */
+  ttl: Readonly<Record<string, number>>;
+  /** Coordinates whose value depends on the viewer: results touching them are cached per viewer only. */
+  private: readonly string[];
+  /** Scope of coordinates `private` does not name (PRIVATE for supergraphs nobody has reviewed). */
+  defaultScope: CacheScope;
+  /** Fields that identify an entity; the response is tagged `Type:<value>` for each entity it contains. */
+  idFields: readonly string[];
+  /**
+   * Entities a mutation root field changes beyond those in its own result (e.g. `follow` changes the viewer's
+   * followingCount). Invalidated on this router as soon as the mutation completes; other routers learn it from the
+   * domain event.
+   */
+  mutations: Readonly<Record<string, (input: MutationInvalidationInput) => EntityRef[]>>;
+}
+
+/** `User:42`, or `User` alone for "absent/empty" markers. The one spelling used by both cache levels. */
+export function entityTag(ref: EntityRef): string {
+  return ref.id === undefined || ref.id === null ? ref.typename : `${ref.typename}:${ref.id}`;
+}

@@ -1,0 +1,111 @@
+import {
+  getNamedType,
+  getOperationAST,
+  isObjectType,
+  Kind,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from "graphql";
+import type { CacheScope, ResponseCachePolicy } from "./cache-policy.ts";
+
+/** What the cache needs to know about one operation of a document, decided once per document. */
+export interface OperationAnalysis {
+  kind: "query" | "mutation" | "subscription" | "invalid";
+  /** The operation's own name (for metrics), or null. */
+  name: string | null;
+  /** A query none of whose coordinates has TTL 0 or is introspection. */
+  cacheable: boolean;
+  scope: CacheScope;
+  /** Mutation root fields (for the policy's extra invalidations). */
+  rootFields: readonly string[];
+}
+
+const UNCACHEABLE: Omit<OperationAnalysis, "kind" | "name" | "rootFields"> = { cacheable: false, scope: "PRIVATE" };
+
+export interface DocumentAnalyzer {
+  /** Analysis of the operation `operationName` selects in `document` (memoized per document object). */
+  analyze(document: DocumentNode, operationName: string | null | undefined): OperationAnalysis;
+  /** Object types that have an id field: the only types whose "absent" markers are kept as tags. */
+  readonly entityTypes: ReadonlySet<string>;
+}
+
+export function createDocumentAnalyzer(schema: GraphQLSchema, policy: ResponseCachePolicy): DocumentAnalyzer {
+  const privateCoordinates = new Set(policy.private);
+  const byDocument = new WeakMap<DocumentNode, Map<string, OperationAnalysis>>();
+  const entityTypes = new Set<string>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (isObjectType(type) && !type.name.startsWith("__") && policy.idFields.some((field) => field in type.getFields())) {
+      entityTypes.add(type.name);
+    }
+  }
+
+  function analyzeOperation(document: DocumentNode, operation: OperationDefinitionNode): OperationAnalysis {
+    const kind = operation.operation;
+    const name = operation.name?.value ?? null;
+    const rootFields = operation.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : []));
+    if (kind !== "query") return { kind, name, rootFields, ...UNCACHEABLE };
+
+    const fragments = new Map<string, FragmentDefinitionNode>();
+    for (const definition of document.definitions) {
+      if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    }
+    let cacheable = true;
+    // With a PRIVATE default (a supergraph nobody reviewed), every result is per viewer.
+    let scope: CacheScope = policy.defaultScope;
+    const seen = new Set<string>();
+    const queue: Array<OperationDefinitionNode | FragmentDefinitionNode> = [operation];
+    const consider = (coordinate: string) => {
+      if (policy.ttl[coordinate] === 0) cacheable = false;
+      if (privateCoordinates.has(coordinate)) scope = "PRIVATE";
+    };
+    while (queue.length > 0 && cacheable) {
+      const node = queue.pop()!;
+      const typeInfo = new TypeInfo(schema);
+      visit(
+        node,
+        visitWithTypeInfo(typeInfo, {
+          Field(field) {
+            const parent = typeInfo.getParentType();
+            if (field.name.value === "__schema" || field.name.value === "__type") cacheable = false;
+            if (!parent) return;
+            const coordinate = `${parent.name}.${field.name.value}`;
+            consider(coordinate);
+            const type = typeInfo.getType();
+            if (type) consider(getNamedType(type).name);
+          },
+          FragmentSpread(spread) {
+            const fragment = fragments.get(spread.name.value);
+            if (fragment && !seen.has(fragment.name.value)) {
+              seen.add(fragment.name.value);
+              queue.push(fragment);
+            }
+          },
+        }),
+      );
+    }
+    return { kind, name, rootFields, cacheable, scope: cacheable ? scope : "PRIVATE" };
+  }
+
+  return {
+    entityTypes,
+    analyze(document, operationName) {
+      let perOperation = byDocument.get(document);
+      if (!perOperation) byDocument.set(document, (perOperation = new Map()));
+      const cacheKey = operationName ?? "";
+      let analysis = perOperation.get(cacheKey);
+      if (!analysis) {
+        const operation = getOperationAST(document, operationName ?? undefined);
+        analysis = operation
+          ? analyzeOperation(document, operation)
+          : { kind: "invalid", name: null, rootFields: [], ...UNCACHEABLE };
+        perOperation.set(cacheKey, analysis);
+      }
+      return analysis;
+    },
+  };
+}

@@ -1,0 +1,181 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import { REQUEST_ID_HEADER } from "@plaza/kit";
+import type { RouterMetrics } from "../metrics.ts";
+import { requestIdFrom } from "../plugins/use-request-id.ts";
+import { responseCacheKey, scopeKey } from "./cache-key.ts";
+import type { KnownOperations } from "./known-operations.ts";
+import { CACHE_DEBUG_REQUEST_HEADER, CACHE_DEBUG_RESPONSE_HEADER } from "./request-state.ts";
+import type { TwoLevelCache } from "./two-level-cache.ts";
+import type { VerifiedTokens } from "./verified-tokens.ts";
+
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface HttpFastPathOptions {
+  cache: TwoLevelCache;
+  knownOperations: KnownOperations;
+  verifiedTokens: VerifiedTokens;
+  graphqlPath: string;
+  maxBodyBytes: number;
+  metrics: Pick<RouterMetrics, "responseCacheLookups" | "operationDuration">;
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const GRAPHQL_RESPONSE_TYPE = "application/graphql-response+json; charset=utf-8";
+
+/**
+ * The response type yoga would choose: the first media type in Accept it can produce for a single result.
+ * Undefined for anything else (streams, unusual types): those take the normal path.
+ */
+function negotiate(accept: string | undefined): string | undefined {
+  if (!accept) return JSON_TYPE;
+  for (const part of accept.split(",")) {
+    const type = part.split(";")[0]!.trim().toLowerCase();
+    if (type === "application/graphql-response+json") return GRAPHQL_RESPONSE_TYPE;
+    if (type === "application/json" || type === "*/*") return JSON_TYPE;
+    if (type === "text/event-stream" || type === "multipart/mixed") return undefined;
+  }
+  return undefined;
+}
+
+/** What a request body resolved to, so byte-identical requests skip JSON parsing and hashing. */
+interface ResolvedBody {
+  generation: number;
+  operationName: string | null;
+  operationLabel: string;
+  scope: "PUBLIC" | "PRIVATE";
+  variables: unknown;
+  query: string;
+  /** Cache key per viewer (or "" for anonymous / public). */
+  keys: Map<string, string>;
+}
+
+const MAX_RESOLVED_BODIES = 10_000;
+/** Only small bodies are remembered (the memo must stay small); larger ones are parsed every time. */
+const MAX_RESOLVED_BODY_CHARS = 4_096;
+
+interface GraphQLParams {
+  query?: unknown;
+  operationName?: unknown;
+  variables?: unknown;
+  extensions?: unknown;
+}
+
+/**
+ * Serves first-level cache hits before GraphQL: a POST whose query text the GraphQL path already analysed as
+ * cacheable, whose caller is anonymous or carries a token the GraphQL path already verified, and whose cache key
+ * is in L1, is answered with the stored bytes — no yoga, no parse, no validation. Everything else (and every
+ * miss) continues to yoga with the body already read. The response is the one yoga sends for the same hit: same
+ * body, content type, request id and CORS headers (yoga's defaults), and the same metrics.
+ * A plugin that must see every request (rate limits, for example) must be mirrored here, or the fast path turned
+ * off (RESPONSE_CACHE_FAST_PATH=false).
+ */
+export function createHttpFastPath(options: HttpFastPathOptions): (next: NodeHandler) => NodeHandler {
+  const { cache, knownOperations, verifiedTokens, metrics } = options;
+  // Label hashing is measurable at this rate: bind the label sets once.
+  const l1Hit = metrics.responseCacheLookups.labels({ level: "l1", result: "hit" });
+  const durations = new Map<string, ReturnType<HttpFastPathOptions["metrics"]["operationDuration"]["labels"]>>();
+  const resolvedBodies = new Map<string, ResolvedBody>();
+
+  /** Parses and checks a body once; later byte-identical bodies are a map lookup. */
+  function resolve(text: string): ResolvedBody | undefined {
+    const known = resolvedBodies.get(text);
+    if (known && known.generation === knownOperations.generation) return known;
+    let params: GraphQLParams;
+    try {
+      params = JSON.parse(text) as GraphQLParams;
+    } catch {
+      return undefined;
+    }
+    if (typeof params !== "object" || params === null || typeof params.query !== "string") return undefined;
+    if (params.extensions !== undefined && params.extensions !== null) return undefined;
+    const operationName = typeof params.operationName === "string" ? params.operationName : null;
+    if (params.operationName !== undefined && params.operationName !== null && operationName === null) return undefined;
+    const analysis = knownOperations.get(params.query, operationName);
+    if (!analysis?.cacheable) return undefined;
+    const resolved: ResolvedBody = {
+      generation: knownOperations.generation,
+      operationName,
+      operationLabel: operationName ?? analysis.name ?? "anonymous",
+      scope: analysis.scope,
+      variables: params.variables,
+      query: params.query,
+      keys: new Map(),
+    };
+    if (text.length <= MAX_RESOLVED_BODY_CHARS) {
+      if (resolvedBodies.size >= MAX_RESOLVED_BODIES) resolvedBodies.delete(resolvedBodies.keys().next().value!);
+      resolvedBodies.set(text, resolved);
+    }
+    return resolved;
+  }
+
+  function tryServe(req: IncomingMessage, res: ServerResponse, body: Buffer, started: number): boolean {
+    const resolved = resolve(body.toString("utf8"));
+    if (!resolved) return false;
+
+    let viewerId: string | null = null;
+    const authorization = req.headers.authorization;
+    if (authorization !== undefined) {
+      const viewer = verifiedTokens.get(authorization);
+      if (!viewer) return false;
+      viewerId = viewer.id;
+    }
+    if (resolved.scope === "PRIVATE" && viewerId === null) return false;
+    const contentType = negotiate(req.headers.accept);
+    if (!contentType) return false;
+
+    const keyOwner = resolved.scope === "PRIVATE" ? viewerId! : "";
+    let key = resolved.keys.get(keyOwner);
+    if (key === undefined) {
+      key = responseCacheKey(resolved.query, resolved.operationName, resolved.variables, scopeKey(resolved.scope, viewerId));
+      if (resolved.keys.size < 64) resolved.keys.set(keyOwner, key);
+    }
+    const entry = cache.l1.get(key);
+    if (!entry) return false;
+    l1Hit.inc();
+
+    const headers: OutgoingHttpHeaders = {
+      "content-type": contentType,
+      "content-length": entry.body.length,
+      [REQUEST_ID_HEADER]: requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined),
+    };
+    if (req.headers[CACHE_DEBUG_REQUEST_HEADER] === "1") headers[CACHE_DEBUG_RESPONSE_HEADER] = "hit-l1";
+    const origin = req.headers.origin;
+    if (origin) {
+      headers["access-control-allow-origin"] = origin;
+      headers.vary = "Origin";
+      headers["access-control-allow-credentials"] = "true";
+    }
+    res.writeHead(200, headers);
+    res.end(entry.body);
+    let duration = durations.get(resolved.operationLabel);
+    if (!duration) {
+      duration = metrics.operationDuration.labels({ operation: resolved.operationLabel, type: "query" });
+      if (durations.size < 1_000) durations.set(resolved.operationLabel, duration);
+    }
+    duration.observe((performance.now() - started) / 1000);
+    return true;
+  }
+
+  return (next) => (req, res) => {
+    if (req.method !== "POST" || req.url !== options.graphqlPath) return next(req, res);
+    const length = Number(req.headers["content-length"]);
+    const type = req.headers["content-type"];
+    if (!(length > 0 && length <= options.maxBodyBytes) || !type?.startsWith("application/json")) return next(req, res);
+
+    const started = performance.now();
+    const chunks: Buffer[] = [];
+    let received = 0;
+    req.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+      chunks.push(chunk);
+    });
+    req.once("error", () => res.destroy());
+    req.once("end", () => {
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
+      if (received <= options.maxBodyBytes && tryServe(req, res, body, started)) return;
+      // The stream is consumed: hand yoga the bytes the way body-parsing frameworks do.
+      (req as IncomingMessage & { body?: Buffer }).body = body;
+      next(req, res);
+    });
+  };
+}

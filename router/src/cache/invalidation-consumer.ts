@@ -1,0 +1,74 @@
+import type { EventBus, EventEnvelope, Subscription } from "@plaza/events";
+import type { Logger } from "@plaza/kit";
+
+export interface InvalidationConsumerOptions {
+  bus: EventBus;
+  /**
+   * One group per router instance (every instance must see every event), stable across restarts so a restarted
+   * instance resumes from its committed offset and evicts what it missed.
+   */
+  groupId: string;
+  topics: readonly string[];
+  handle(event: EventEnvelope): Promise<void>;
+  logger: Logger;
+  /** Backoff between attempts to join while the broker is unreachable. */
+  retryDelayMs?: { initial: number; max: number };
+}
+
+export interface InvalidationConsumer {
+  /** Resolves once the consumer has joined its group (it keeps trying in the background until then). */
+  readonly joined: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Consumes domain events for cache invalidation without ever holding up the router: if the broker is down at
+ * start, the router serves (staleness bounded by TTLs) while this keeps trying to join.
+ */
+export function startInvalidationConsumer(options: InvalidationConsumerOptions): InvalidationConsumer {
+  const { initial, max } = options.retryDelayMs ?? { initial: 500, max: 30_000 };
+  let subscription: Subscription | undefined;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  let markJoined!: () => void;
+  const joined = new Promise<void>((resolve) => (markJoined = resolve));
+
+  void (async () => {
+    let delay = initial;
+    while (!stopped) {
+      try {
+        const joinedSubscription = await options.bus.subscribe({
+          groupId: options.groupId,
+          topics: options.topics,
+          handler: (event) => options.handle(event),
+        });
+        if (stopped) {
+          await joinedSubscription.stop();
+          return;
+        }
+        subscription = joinedSubscription;
+        options.logger.info({ groupId: options.groupId, topics: options.topics }, "response cache: consuming invalidation events");
+        markJoined();
+        return;
+      } catch (err) {
+        if (stopped) return;
+        options.logger.warn({ err, groupId: options.groupId, retryInMs: delay }, "response cache: cannot consume invalidation events yet");
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, delay).unref();
+        });
+        delay = Math.min(delay * 2, max);
+      }
+    }
+  })();
+
+  return {
+    joined,
+    async stop() {
+      stopped = true;
+      wake?.();
+      // A join still in progress is not awaited (it may take the broker's join timeout): it stops itself on success.
+      await subscription?.stop();
+    },
+  };
+}
