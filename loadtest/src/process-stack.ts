@@ -22,6 +22,7 @@ export function freePort(): Promise<number> {
 export interface ProcessStack {
   routerUrl: string;
   usersUrl: string;
+  postsUrl: string;
   env: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -31,13 +32,14 @@ export interface ProcessStack {
  * named in the environment (e.g. the .env of infra:up), else a throw-away embedded data directory.
  */
 export async function startProcessStack(extraEnv: Record<string, string> = {}): Promise<ProcessStack> {
-  const [routerPort, usersPort] = [await freePort(), await freePort()];
+  const [routerPort, usersPort, postsPort] = [await freePort(), await freePort(), await freePort()];
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     NODE_ENV: "production",
     LOG_LEVEL: "warn",
     ROUTER_PORT: String(routerPort),
     USERS_PORT: String(usersPort),
+    POSTS_PORT: String(postsPort),
     DATA_DIR: mkdtempSync(join(tmpdir(), "plaza-bench-")),
     JWT_SECRET: process.env.JWT_SECRET ?? randomBytes(32).toString("hex"),
     INTERNAL_AUTH_KEY: process.env.INTERNAL_AUTH_KEY ?? randomBytes(32).toString("hex"),
@@ -57,12 +59,16 @@ export async function startProcessStack(extraEnv: Record<string, string> = {}): 
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error("plaza did not become ready within 120 s");
+    if (Date.now() > deadline) {
+      child.kill("SIGTERM");
+      throw new Error("plaza did not become ready within 120 s");
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   return {
     routerUrl,
     usersUrl: `http://127.0.0.1:${usersPort}/graphql`,
+    postsUrl: `http://127.0.0.1:${postsPort}/graphql`,
     env,
     stop: () =>
       new Promise<void>((resolve) => {

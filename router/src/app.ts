@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { ApolloGateway } from "@apollo/gateway";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { Agent } from "undici";
@@ -14,11 +14,19 @@ import {
 import type { RouterContext, RouterServerContext } from "./context.ts";
 import { createRouterMaskError } from "./errors.ts";
 import type { RouterMetrics } from "./metrics.ts";
+import { useFederatedSubscriptions } from "./plugins/use-federated-subscriptions.ts";
 import { useGatewayExecutor } from "./plugins/use-gateway-executor.ts";
 import { useRequestId } from "./plugins/use-request-id.ts";
 import { useViewerAuth } from "./plugins/use-viewer-auth.ts";
 import { createSubgraphDataSource, type SubgraphDataSource } from "./subgraph/subgraph-data-source.ts";
+import { createConnectionLimiter } from "./subscriptions/connection-limiter.ts";
+import { createSubscriptionEngine, type SubscriptionEngine } from "./subscriptions/subscription-engine.ts";
+import { subscriptionOptions, type SubscriptionOptions } from "./subscriptions/subscription-options.ts";
+import { createSubscriptionWsServer } from "./subscriptions/ws-server.ts";
 import { subgraphEnvName } from "./subgraphs.ts";
+import { createFetchDeduper } from "./subgraph/fetch-dedupe.ts";
+
+type NodeHttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface RouterDeps {
   /** A Federation 2 supergraph SDL (any supergraph, not only Plaza's). */
@@ -41,6 +49,15 @@ export interface RouterDeps {
    * execution (response cache, rate limits, …) and see the viewer in the context.
    */
   plugins?: Plugin<RouterContext>[];
+  /** Federated subscriptions over graphql-ws and SSE (defaults: SUBSCRIPTION_DEFAULTS). */
+  subscriptions?: Partial<SubscriptionOptions>;
+  /**
+   * Identical concurrent query fetches to a subgraph (same viewer, same request) share one upstream request
+   * (default on). `epoch` moves on every cache invalidation: a fetch started before one is never joined.
+   */
+  subgraphFetchDedupe?: { enabled: boolean; epoch?: () => number };
+  /** Wraps yoga's HTTP handler, e.g. the response cache's fast path that answers L1 hits before GraphQL. */
+  wrapHttpHandler?: (handler: NodeHttpHandler) => NodeHttpHandler;
 }
 
 export interface Router {
@@ -49,6 +66,8 @@ export interface Router {
   gateway: ApolloGateway;
   /** One data source per subgraph of the supergraph, by subgraph name. */
   subgraphs: ReadonlyMap<string, SubgraphDataSource>;
+  /** Federated subscriptions: stats() for tests and operators, shared by graphql-ws and SSE. */
+  subscriptions: SubscriptionEngine;
   /** Resolves with the bound port (pass 0 for a free one). */
   listen(port: number, host?: string): Promise<number>;
   /** Drains HTTP, stops the gateway, closes upstream connections. Safe to call twice. */
@@ -76,6 +95,10 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     connect: { timeout: timeoutMs },
   });
   const signIdentity = createInternalSigner(deps.internalAuthKey);
+  const dedupe =
+    (deps.subgraphFetchDedupe?.enabled ?? true)
+      ? createFetchDeduper({ epoch: deps.subgraphFetchDedupe?.epoch, onJoin: () => metrics.inflightDedupes.inc({ kind: "subgraph" }) })
+      : undefined;
 
   // @apollo/gateway otherwise probes cloud metadata endpoints at construction and exports usage metrics to
   // Apollo every few seconds; it only reads this variable. Operators may still opt in by setting it to "false".
@@ -96,6 +119,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
         timeoutMs,
         metrics,
         logger,
+        dedupe,
       });
       subgraphs.set(name, dataSource);
       return dataSource;
@@ -125,13 +149,27 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
   });
   for (const dataSource of subgraphs.values()) health.addCheck(`subgraph:${dataSource.name}`, () => dataSource.probe());
 
+  const maskError = createRouterMaskError(logger);
+  const subscriptionConfig = subscriptionOptions(deps.subscriptions);
+  const connectionLimiter = createConnectionLimiter(subscriptionConfig.maxConnectionsPerUser);
+  const subscriptions = createSubscriptionEngine({
+    supergraphSdl: deps.supergraphSdl,
+    subgraphs,
+    signIdentity,
+    logger: logger.child({ component: "subscriptions" }),
+    metrics: metrics.subscriptions,
+    options: subscriptionConfig,
+    limiter: connectionLimiter,
+    maskError,
+  });
+
   const yoga = createYoga<RouterServerContext, RouterContext>({
     schema: loaded.schema,
     graphqlEndpoint: "/graphql",
     graphiql: deps.graphiql ?? false,
     landingPage: false,
     logging: false,
-    maskedErrors: { maskError: createRouterMaskError(logger) },
+    maskedErrors: { maskError },
     maxRequestBodySize: deps.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
     context: ({ requestId, viewer }): RouterContext => {
       // use-request-id always sets it for HTTP; other transports pass their own.
@@ -143,11 +181,27 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
       useViewerAuth({ jwtSecret: deps.jwtSecret }),
       useOperationMetrics(metrics),
       useGatewayExecutor({ executor: loaded.executor, logger }),
+      useFederatedSubscriptions({ engine: subscriptions }),
       ...(deps.plugins ?? []),
     ],
   });
 
-  const httpServer = createServiceHttpServer({ handler: yoga as never, metrics, health });
+  const yogaHandler = yoga as unknown as NodeHttpHandler;
+  const httpServer = createServiceHttpServer({
+    handler: deps.wrapHttpHandler ? deps.wrapHttpHandler(yogaHandler) : yogaHandler,
+    metrics,
+    health,
+  });
+  const wsServer = createSubscriptionWsServer({
+    httpServer,
+    path: "/graphql",
+    yoga,
+    jwtSecret: deps.jwtSecret,
+    limiter: connectionLimiter,
+    options: subscriptionConfig,
+    metrics: metrics.subscriptions,
+    logger: logger.child({ component: "graphql-ws" }),
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -155,11 +209,18 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     httpServer,
     gateway,
     subgraphs,
+    subscriptions,
     listen: (port, host = "127.0.0.1") => listen(httpServer, port, host),
     close() {
       closing ??= (async () => {
         health.setDraining();
+        // Subscribers first: graphql-ws clients get 1001 (Going Away), SSE streams complete, upstreams close.
+        await wsServer.close();
+        await subscriptions.close();
+        // Ended SSE streams leave keep-alive connections that turn idle only after closeServer looked for idle ones.
+        const sweep = setInterval(() => httpServer.closeIdleConnections(), 50);
         await closeServer(httpServer);
+        clearInterval(sweep);
         serving = false;
         await gateway.stop();
         await yoga.dispose();

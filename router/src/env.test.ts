@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { EnvError } from "@plaza/kit";
 import { loadRouterConfig } from "./env.ts";
 import { DEFAULT_SUPERGRAPH_PATH } from "./paths.ts";
+import { SUBSCRIPTION_DEFAULTS } from "./subscriptions/subscription-options.ts";
 
 const secrets = { JWT_SECRET: "j".repeat(32), INTERNAL_AUTH_KEY: "k".repeat(32) };
 
@@ -30,7 +31,40 @@ describe("loadRouterConfig", () => {
       subgraphTimeoutMs: 10_000,
       subgraphMaxConnections: 128,
       maxBodyBytes: 1_048_576,
+      subscriptions: SUBSCRIPTION_DEFAULTS,
+      cache: {
+        instanceId: expect.stringMatching(/^[A-Za-z0-9._-]{1,64}$/),
+        redisUrl: undefined,
+        redisKeyPrefix: "plaza:",
+        kafkaBrokers: [],
+        kafkaGroupPrefix: "",
+        responseCache: { enabled: true, l1MaxBytes: 64 * 1024 * 1024, defaultTtlMs: 60_000, defaultScope: "PUBLIC", redisTimeoutMs: 100, fastPath: true },
+        subgraphFetchDedupe: true,
+      },
     });
+  });
+
+  it("reads the cache settings and rejects an unusable instance id", () => {
+    const config = loadRouterConfig({
+      ...secrets,
+      ROUTER_INSTANCE_ID: "router-7",
+      REDIS_URL: "redis://127.0.0.1:6379",
+      KAFKA_BROKERS: "a:9092, b:9092",
+      RESPONSE_CACHE_ENABLED: "false",
+      RESPONSE_CACHE_DEFAULT_SCOPE: "PRIVATE",
+      SUBGRAPH_FETCH_DEDUPE: "0",
+    });
+    expect(config.cache).toMatchObject({
+      instanceId: "router-7",
+      redisUrl: "redis://127.0.0.1:6379",
+      kafkaBrokers: ["a:9092", "b:9092"],
+      responseCache: { enabled: false, defaultScope: "PRIVATE" },
+      subgraphFetchDedupe: false,
+    });
+    expect(problemsOf({ ...secrets, ROUTER_INSTANCE_ID: "has space", REDIS_URL: "http://x" }).map((p) => p.split(":")[0]).sort()).toEqual([
+      "REDIS_URL",
+      "ROUTER_INSTANCE_ID",
+    ]);
   });
 
   it("reads overrides, subgraph URLs included, and disables GraphiQL outside development", () => {

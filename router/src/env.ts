@@ -1,7 +1,9 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { envFields, loadEnv, loadEnvOrExit } from "@plaza/kit";
+import { cacheConfigFrom, cacheEnvFields, type RouterCacheConfig } from "./cache/cache-env.ts";
 import { DEFAULT_SUPERGRAPH_PATH } from "./paths.ts";
+import { SUBSCRIPTION_DEFAULTS as SUBS, type SubscriptionOptions } from "./subscriptions/subscription-options.ts";
 
 /** SUBGRAPH_URL_USERS=http://… overrides the URL the supergraph names for subgraph `users`. */
 const SUBGRAPH_URL_PREFIX = "SUBGRAPH_URL_";
@@ -21,6 +23,20 @@ const baseSchema = z.object({
   SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
   SUBGRAPH_MAX_CONNECTIONS: positiveInt(128),
   MAX_BODY_BYTES: positiveInt(1_048_576),
+  /** Comma-separated root subscription fields shared across viewers (resolved as the anonymous viewer). */
+  ROUTER_PUBLIC_SUBSCRIPTIONS: z
+    .string()
+    .regex(/^[\w.,\s]*$/, "must be a comma-separated list of field names")
+    .default(""),
+  ROUTER_WS_MAX_CONNECTIONS_PER_USER: positiveInt(SUBS.maxConnectionsPerUser),
+  ROUTER_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt(SUBS.maxSubscriptionsPerConnection),
+  ROUTER_WS_PING_INTERVAL_MS: positiveInt(SUBS.pingIntervalMs),
+  ROUTER_WS_MAX_MESSAGE_BYTES: positiveInt(SUBS.maxMessageBytes),
+  ROUTER_WS_MAX_BUFFERED_BYTES: positiveInt(SUBS.maxBufferedBytes),
+  ROUTER_SUBSCRIPTION_MAX_QUEUED_EVENTS: positiveInt(SUBS.maxQueuedEvents),
+  ROUTER_SUBSCRIPTION_RETRY_ATTEMPTS: positiveInt(SUBS.retryAttempts),
+  ROUTER_SUBSCRIPTION_RETRY_MAX_DELAY_MS: positiveInt(SUBS.retryMaxDelayMs),
+  ...cacheEnvFields,
 });
 
 export interface RouterConfig {
@@ -38,6 +54,9 @@ export interface RouterConfig {
   subgraphTimeoutMs: number;
   subgraphMaxConnections: number;
   maxBodyBytes: number;
+  subscriptions: SubscriptionOptions;
+  /** Response cache, its Redis level and invalidation events, subgraph fetch deduplication. */
+  cache: RouterCacheConfig;
 }
 
 /**
@@ -74,6 +93,21 @@ function routerEnvSchema(source: Record<string, string | undefined>) {
       subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
       subgraphMaxConnections: env.SUBGRAPH_MAX_CONNECTIONS,
       maxBodyBytes: env.MAX_BODY_BYTES,
+      subscriptions: {
+        ...SUBS,
+        publicFields: env.ROUTER_PUBLIC_SUBSCRIPTIONS.split(",")
+          .map((field) => field.trim())
+          .filter(Boolean),
+        maxConnectionsPerUser: env.ROUTER_WS_MAX_CONNECTIONS_PER_USER,
+        maxSubscriptionsPerConnection: env.ROUTER_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+        pingIntervalMs: env.ROUTER_WS_PING_INTERVAL_MS,
+        maxMessageBytes: env.ROUTER_WS_MAX_MESSAGE_BYTES,
+        maxBufferedBytes: env.ROUTER_WS_MAX_BUFFERED_BYTES,
+        maxQueuedEvents: env.ROUTER_SUBSCRIPTION_MAX_QUEUED_EVENTS,
+        retryAttempts: env.ROUTER_SUBSCRIPTION_RETRY_ATTEMPTS,
+        retryMaxDelayMs: env.ROUTER_SUBSCRIPTION_RETRY_MAX_DELAY_MS,
+      },
+      cache: cacheConfigFrom(env),
     };
   });
 }

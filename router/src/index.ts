@@ -4,11 +4,14 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createHealth, createLogger, createShutdown } from "@plaza/kit";
 import { buildRouter } from "./app.ts";
+import { createResponseCacheFromConfig } from "./cache/response-cache-from-config.ts";
 import { loadRouterConfigOrExit } from "./env.ts";
 import { createRouterMetrics } from "./metrics.ts";
 
 export { buildRouter, type Router, type RouterDeps } from "./app.ts";
 export { createRouterMetrics, type RouterMetrics } from "./metrics.ts";
+export { createResponseCacheFromConfig, type ConfiguredResponseCache } from "./cache/response-cache-from-config.ts";
+export type { InvalidationNotice, RouterResponseCache } from "./cache/response-cache.ts";
 
 async function main(): Promise<void> {
   const config = loadRouterConfigOrExit();
@@ -29,6 +32,7 @@ async function main(): Promise<void> {
   const metrics = createRouterMetrics();
   const health = createHealth();
   const shutdown = createShutdown(logger);
+  const responseCache = createResponseCacheFromConfig(config, { logger, metrics });
   const router = await buildRouter({
     supergraphSdl,
     subgraphUrls: config.subgraphUrls,
@@ -41,9 +45,14 @@ async function main(): Promise<void> {
     subgraphTimeoutMs: config.subgraphTimeoutMs,
     subgraphMaxConnections: config.subgraphMaxConnections,
     maxBodyBytes: config.maxBodyBytes,
+    subscriptions: config.subscriptions,
+    plugins: responseCache.cache?.plugins,
+    wrapHttpHandler: responseCache.cache?.wrapHttpHandler,
+    subgraphFetchDedupe: { enabled: config.cache.subgraphFetchDedupe, epoch: responseCache.cache?.invalidationEpoch },
   });
   // Registration order is shutdown order: stop taking requests and drain, then upstream connections.
   shutdown.add("router", () => router.close());
+  shutdown.add("response-cache", () => responseCache.close());
   shutdown.installSignalHandlers();
 
   const port = await router.listen(config.port, config.host);

@@ -1,11 +1,25 @@
-import type { Histogram } from "prom-client";
+import type { Counter, Gauge, Histogram } from "prom-client";
 import { createMetrics, type ServiceMetrics } from "@plaza/kit";
+import { createSubscriptionMetrics, type SubscriptionMetrics } from "./subscriptions/subscription-metrics.ts";
 
 /** How a subgraph fetch ended; bounded so the label set stays small. */
 export type SubgraphFetchOutcome = "ok" | "graphql_errors" | "http_error" | "timeout" | "network_error" | "invalid_response";
 
 export interface RouterMetrics extends ServiceMetrics {
   subgraphFetchDuration: Histogram<"subgraph" | "outcome">;
+  subscriptions: SubscriptionMetrics;
+  /** Response cache lookups by level (`l1`, `l2`) and result (`hit`, `miss`). */
+  responseCacheLookups: Counter<"level" | "result">;
+  /** Entities invalidated, by source (`mutation`, `event`). */
+  responseCacheInvalidations: Counter<"source">;
+  /** Requests or subgraph fetches that joined an identical one in flight instead of running (`response`, `subgraph`). */
+  inflightDedupes: Counter<"kind">;
+  /** Bytes held by the in-process first level. */
+  responseCacheL1Bytes: Gauge;
+  /** Redis operations of the second level that failed (served uncached, invalidations queued for replay). */
+  responseCacheL2Errors: Counter<"operation">;
+  /** Results not stored because one of their entities was invalidated while they were being fetched. */
+  responseCacheStaleStoresSkipped: Counter<"level">;
 }
 
 /** All router metrics live on one registry: `plaza_router_*`. Create one per router instance. */
@@ -17,6 +31,30 @@ export function createRouterMetrics(opts: { defaultMetrics?: boolean } = {}): Ro
       "subgraph_fetch_duration_seconds",
       "Duration of router → subgraph fetches by subgraph and outcome",
       ["subgraph", "outcome"],
+    ),
+    subscriptions: createSubscriptionMetrics(base),
+    responseCacheLookups: base.counter("response_cache_lookups_total", "Response cache lookups by level and result", [
+      "level",
+      "result",
+    ]),
+    responseCacheInvalidations: base.counter(
+      "response_cache_invalidations_total",
+      "Entities invalidated in the response cache, by source",
+      ["source"],
+    ),
+    inflightDedupes: base.counter(
+      "inflight_dedupes_total",
+      "Requests (response) or subgraph fetches (subgraph) served by an identical one already in flight",
+      ["kind"],
+    ),
+    responseCacheL1Bytes: base.gauge("response_cache_l1_bytes", "Bytes held by the in-process response cache level"),
+    responseCacheL2Errors: base.counter("response_cache_l2_errors_total", "Failed Redis operations of the response cache", [
+      "operation",
+    ]),
+    responseCacheStaleStoresSkipped: base.counter(
+      "response_cache_stale_stores_skipped_total",
+      "Results not cached because an entity in them was invalidated while they were fetched",
+      ["level"],
     ),
   };
 }

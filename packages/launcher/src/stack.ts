@@ -2,16 +2,24 @@ import { readFile } from "node:fs/promises";
 import { createHealth, type Logger } from "@plaza/kit";
 import type { EventBus } from "@plaza/events";
 import { createEventBusFromConfig } from "@plaza/runtime";
-import { buildRouter, createRouterMetrics, type Router } from "@plaza/router";
+import { buildRouter, createResponseCacheFromConfig, createRouterMetrics, type Router, type RouterResponseCache } from "@plaza/router";
 import { loadRouterConfig } from "@plaza/router/env";
 import { loadUsersConfig } from "@plaza/users/env";
 import { startUsersService, type UsersService } from "@plaza/users/service";
+import { loadPostsConfig } from "@plaza/posts/env";
+import { startPostsService, type PostsService } from "@plaza/posts/service";
+import { loadCountersConfig } from "@plaza/counters/env";
+import { startCountersService, type CountersService } from "@plaza/counters/service";
 
 export interface PlazaStack {
   routerUrl: string;
   routerPort: number;
   router: Router;
+  /** The router's response cache (undefined when RESPONSE_CACHE_ENABLED=false). */
+  responseCache?: RouterResponseCache;
   users: UsersService;
+  posts: PostsService;
+  counters: CountersService;
   bus: EventBus;
   /** Embedded: PGlite shards and the in-process bus. */
   embedded: boolean;
@@ -26,28 +34,69 @@ export interface PlazaStack {
 export async function startPlazaStack(env: Record<string, string | undefined>, logger: Logger): Promise<PlazaStack> {
   const routerConfig = loadRouterConfig(env);
   const usersConfig = loadUsersConfig(env);
+  const postsConfig = loadPostsConfig(env);
+  const countersConfig = loadCountersConfig(env);
   const bus = createEventBusFromConfig({
     kafkaBrokers: usersConfig.KAFKA_BROKERS,
     clientId: "plaza",
     logger,
     groupIdPrefix: usersConfig.KAFKA_GROUP_PREFIX,
   });
-  const users = await startUsersService(usersConfig, { bus, logger });
+  const routerLogger = logger.child({ service: "router" });
+  const routerMetrics = createRouterMetrics();
+  // Created first: its invalidation consumer joins while the subgraphs start.
+  const responseCache = createResponseCacheFromConfig(routerConfig, { logger: routerLogger, metrics: routerMetrics, bus });
+  let users: UsersService;
+  try {
+    users = await startUsersService(usersConfig, { bus, logger });
+  } catch (err) {
+    await responseCache.close();
+    await bus.close();
+    throw err;
+  }
+  let posts: PostsService;
+  try {
+    posts = await startPostsService(postsConfig, { bus, logger });
+  } catch (err) {
+    await users.stop();
+    await responseCache.close();
+    await bus.close();
+    throw err;
+  }
+  let counters: CountersService;
+  try {
+    counters = await startCountersService(countersConfig, { bus, logger });
+  } catch (err) {
+    await posts.stop();
+    await users.stop();
+    await responseCache.close();
+    await bus.close();
+    throw err;
+  }
   let router: Router | undefined;
   try {
+    await responseCache.cache?.consuming;
     router = await buildRouter({
       supergraphSdl: await readFile(routerConfig.supergraphPath, "utf8"),
       // In one process the subgraphs' bound ports win over the URLs written in the supergraph.
-      subgraphUrls: { ...routerConfig.subgraphUrls, users: `http://127.0.0.1:${users.port}/graphql` },
+      subgraphUrls: {
+        ...routerConfig.subgraphUrls,
+        users: `http://127.0.0.1:${users.port}/graphql`,
+        posts: `http://127.0.0.1:${posts.port}/graphql`,
+        counters: `http://127.0.0.1:${counters.port}/graphql`,
+      },
       jwtSecret: routerConfig.jwtSecret,
       internalAuthKey: routerConfig.internalAuthKey,
-      logger: logger.child({ service: "router" }),
-      metrics: createRouterMetrics(),
+      logger: routerLogger,
+      metrics: routerMetrics,
       health: createHealth(),
       graphiql: routerConfig.graphiql,
       subgraphTimeoutMs: routerConfig.subgraphTimeoutMs,
       subgraphMaxConnections: routerConfig.subgraphMaxConnections,
       maxBodyBytes: routerConfig.maxBodyBytes,
+      plugins: responseCache.cache?.plugins,
+      wrapHttpHandler: responseCache.cache?.wrapHttpHandler,
+      subgraphFetchDedupe: { enabled: routerConfig.cache.subgraphFetchDedupe, epoch: responseCache.cache?.invalidationEpoch },
     });
     const routerPort = await router.listen(routerConfig.port, routerConfig.host);
     const embedded = usersConfig.shards.kind === "pglite";
@@ -56,7 +105,10 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
       routerUrl: `http://127.0.0.1:${routerPort}/graphql`,
       routerPort,
       router: started,
+      responseCache: responseCache.cache,
       users,
+      posts,
+      counters,
       bus,
       embedded,
       describe: embedded
@@ -65,12 +117,18 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
       // Ordered: stop taking requests, then the services, then the bus they publish to.
       async stop() {
         await started.close();
+        await responseCache.close();
+        await counters.stop();
+        await posts.stop();
         await users.stop();
         await bus.close();
       },
     };
   } catch (err) {
     await router?.close();
+    await responseCache.close();
+    await counters.stop();
+    await posts.stop();
     await users.stop();
     await bus.close();
     throw err;

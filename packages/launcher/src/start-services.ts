@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const tsx = `${root}node_modules/.bin/tsx`;
 
-if (!process.env.DATABASE_SHARD_URLS && !process.env.USERS_DATABASE_SHARD_URLS) {
+if (!process.env.USERS_DATABASE_SHARD_URLS) {
   process.stderr.write("start:services runs each service against real Postgres/Kafka: run `npm run infra:up` first (it writes .env).\n");
   process.exit(1);
 }
@@ -20,6 +20,8 @@ for (const key of ["JWT_SECRET", "INTERNAL_AUTH_KEY"]) {
 
 const services: Array<{ name: string; entry: string }> = [
   { name: "users", entry: "subgraphs/users/src/index.ts" },
+  { name: "posts", entry: "subgraphs/posts/src/index.ts" },
+  { name: "counters", entry: "subgraphs/counters/src/index.ts" },
   { name: "router", entry: "router/src/index.ts" },
 ];
 

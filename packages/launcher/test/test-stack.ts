@@ -29,14 +29,21 @@ export async function postGraphQL<T>(url: string, body: unknown, headers: Record
  */
 export async function startTestStack(opts: { shards?: number; kafkaBrokers?: string[]; env?: Record<string, string> } = {}): Promise<TestStack> {
   const databases: TestDatabase[] = await Promise.all(Array.from({ length: opts.shards ?? 2 }, () => createTestDatabase("stack")));
+  // Each subgraph owns its databases, as in production.
+  const postsDatabases: TestDatabase[] = await Promise.all(Array.from({ length: opts.shards ?? 2 }, () => createTestDatabase("stack_posts")));
+  const countersDatabases: TestDatabase[] = await Promise.all(Array.from({ length: opts.shards ?? 2 }, () => createTestDatabase("stack_counters")));
   const env: Record<string, string> = {
     NODE_ENV: "test",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ROUTER_PORT: "0",
     USERS_PORT: "0",
+    POSTS_PORT: "0",
+    COUNTERS_PORT: "0",
     JWT_SECRET: randomBytes(32).toString("hex"),
     INTERNAL_AUTH_KEY: randomBytes(32).toString("hex"),
     USERS_DATABASE_SHARD_URLS: databases.map((db) => db.url).join(","),
+    POSTS_DATABASE_SHARD_URLS: postsDatabases.map((db) => db.url).join(","),
+    COUNTERS_DATABASE_SHARD_URLS: countersDatabases.map((db) => db.url).join(","),
     KAFKA_BROKERS: (opts.kafkaBrokers ?? testInfra().kafkaBrokers).join(","),
     // Stacks of different test files share the broker and Redis: their consumer groups and keys must not mix.
     KAFKA_GROUP_PREFIX: `${uniqueName("stack")}.`,
@@ -55,7 +62,7 @@ export async function startTestStack(opts: { shards?: number; kafkaBrokers?: str
       postGraphQL(stack.routerUrl, { query, variables }, token ? { authorization: `Bearer ${token}` } : {}),
     async stop() {
       await stack.stop();
-      await Promise.all(databases.map((db) => db.drop()));
+      await Promise.all([...databases, ...postsDatabases, ...countersDatabases].map((db) => db.drop()));
     },
   };
 }

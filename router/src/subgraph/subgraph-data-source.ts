@@ -4,6 +4,7 @@ import type { Dispatcher } from "undici";
 import { INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER, type InternalIdentity, type Logger } from "@plaza/kit";
 import type { RouterContext } from "../context.ts";
 import type { RouterMetrics, SubgraphFetchOutcome } from "../metrics.ts";
+import type { FetchDeduper } from "./fetch-dedupe.ts";
 
 type GatewayResponse = Awaited<ReturnType<GraphQLDataSource["process"]>>;
 
@@ -17,6 +18,8 @@ export interface SubgraphDataSourceDeps {
   timeoutMs: number;
   metrics: Pick<RouterMetrics, "subgraphFetchDuration">;
   logger: Logger;
+  /** Identical concurrent query fetches (same viewer, same body) share one upstream request. Off when absent. */
+  dedupe?: FetchDeduper;
 }
 
 /** A fetch that produced no usable GraphQL response; the client sees it masked as INTERNAL_SERVER_ERROR. */
@@ -43,6 +46,8 @@ export interface SubgraphDataSource extends GraphQLDataSource<Record<string, unk
 const ACCEPT = "application/graphql-response+json, application/json;q=0.9";
 const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
 const BODY_SNIPPET = 500;
+/** Only reads are shared: the query planner prints fetches as `query …`, `{ … }` or `mutation …`. */
+const READ_OPERATION = /^\s*(query\b|\{)/;
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
@@ -141,7 +146,12 @@ export function createSubgraphDataSource(deps: SubgraphDataSourceDeps): Subgraph
         [INTERNAL_AUTH_HEADER]: deps.signIdentity({ viewerId: context.viewer?.id ?? null, tokenExp: context.viewer?.tokenExp }),
         [REQUEST_ID_HEADER]: context.requestId ?? randomUUID(),
       };
-      return post(JSON.stringify({ query, variables, operationName, extensions }), headers, context.logger ?? deps.logger);
+      const body = JSON.stringify({ query, variables, operationName, extensions });
+      const logger = context.logger ?? deps.logger;
+      if (deps.dedupe && query && READ_OPERATION.test(query)) {
+        return deps.dedupe.run(`${context.viewer?.id ?? ""}\n${body}`, () => post(body, headers, logger));
+      }
+      return post(body, headers, logger);
     },
     async probe() {
       const res = await dispatcher

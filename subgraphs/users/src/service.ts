@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { EventBus, Subscription } from "@plaza/events";
 import { createHealth, createMetrics, type Logger, type SubgraphServer } from "@plaza/kit";
 import { openSubgraphStorage } from "@plaza/runtime";
@@ -8,6 +10,8 @@ import { createArgon2PasswordHasher } from "./adapters/crypto/argon2-password-ha
 import { createJwtTokenIssuer } from "./adapters/crypto/jwt-token-issuer.ts";
 import { startFollowerIndexConsumer } from "./adapters/events/follower-index-consumer.ts";
 import { createPrismaUserRepository } from "./adapters/prisma/prisma-user-repository.ts";
+import { createCachedUserRepository } from "./adapters/cache/cached-user-repository.ts";
+import { startUserCacheInvalidation } from "./adapters/cache/user-cache-invalidation.ts";
 import type { UserRepository } from "./application/ports/user-repository.port.ts";
 
 export const USERS_MIGRATIONS_DIR = new URL("../../../prisma/users/migrations", import.meta.url).pathname;
@@ -37,10 +41,33 @@ export async function startUsersService(config: UsersConfig, deps: { bus: EventB
     metrics,
     health,
   });
-  const users = createPrismaUserRepository({ shards: storage.shards.router, onOutboxWrite: () => storage.relay.kick() });
+  const repository = createPrismaUserRepository({ shards: storage.shards.router, onOutboxWrite: () => storage.relay.kick() });
+  const cache =
+    config.USERS_ENTITY_CACHE_MAX_ENTRIES > 0
+      ? createCachedUserRepository({
+          inner: repository,
+          maxEntries: config.USERS_ENTITY_CACHE_MAX_ENTRIES,
+          ttlMs: config.USERS_ENTITY_CACHE_TTL_MS,
+          metrics: {
+            lookups: metrics.counter("entity_cache_lookups_total", "User entity cache lookups by result (hit, miss, coalesced)", ["result"]),
+            evictions: metrics.counter("entity_cache_evictions_total", "Users evicted from the entity cache, by source (write, event)", ["source"]),
+          },
+        })
+      : undefined;
+  const users: UserRepository = cache ?? repository;
   let consumer: Subscription | undefined;
+  let cacheConsumer: Subscription | undefined;
   try {
-    consumer = await startFollowerIndexConsumer({ bus: deps.bus, users, logger });
+    // Both groups join at once; if either fails, the other is still stopped below.
+    const [followerIndex, entityCache] = await Promise.allSettled([
+      startFollowerIndexConsumer({ bus: deps.bus, users, logger }),
+      // The cache starts empty, so it needs no catch-up: a fresh group per start (old ones expire in Kafka).
+      cache && startUserCacheInvalidation({ bus: deps.bus, cache, instanceId: `${hostname()}.${randomUUID().slice(0, 8)}` }),
+    ]);
+    consumer = followerIndex.status === "fulfilled" ? followerIndex.value : undefined;
+    cacheConsumer = entityCache.status === "fulfilled" ? entityCache.value : undefined;
+    if (followerIndex.status === "rejected") throw followerIndex.reason;
+    if (entityCache.status === "rejected") throw entityCache.reason;
     const app = buildUsersApp({
       users,
       hasher: createArgon2PasswordHasher({ memoryCostKiB: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST }),
@@ -59,11 +86,13 @@ export async function startUsersService(config: UsersConfig, deps: { bus: EventB
       port,
       async stop() {
         await app.close();
+        await cacheConsumer?.stop();
         await consumer?.stop();
         await storage.close();
       },
     };
   } catch (err) {
+    await cacheConsumer?.stop();
     await consumer?.stop();
     await storage.close();
     throw err;

@@ -18,15 +18,22 @@ async function codeOf(promise: Promise<unknown>): Promise<{ code: string; field?
   throw new Error("expected a rejection");
 }
 
-/** One behaviour, two adapters: the same suite runs on real Postgres shards and on PGlite shards. */
-export function runUserRepositoryContract(name: string, open: () => Promise<UsersTestShards>) {
+/**
+ * One behaviour, two adapters: the same suite runs on real Postgres shards and on PGlite shards — and through
+ * decorators such as the entity cache (`wrap`), which must not change any of it.
+ */
+export function runUserRepositoryContract(
+  name: string,
+  open: () => Promise<UsersTestShards>,
+  wrap: (repository: UserRepository) => UserRepository = (repository) => repository,
+) {
   describe(`UserRepository contract: ${name}`, () => {
     let db: UsersTestShards;
     let repo: UserRepository;
 
     beforeAll(async () => {
       db = await open();
-      repo = createPrismaUserRepository({ shards: db.shards.router });
+      repo = wrap(createPrismaUserRepository({ shards: db.shards.router }));
     });
     afterAll(async () => db?.close());
 
