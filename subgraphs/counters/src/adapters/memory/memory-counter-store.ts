@@ -51,17 +51,18 @@ export function createMemoryCounterChanges(): MemoryCounterChanges {
  * base offsets, like states, idempotency with expiry, the warm marker), with synchronous steps standing in for
  * atomic scripts. It starts empty and cold, like a Redis that lost its data, and is rebuilt the same way.
  */
-export function createMemoryCounterStore(options: { changes?: MemoryCounterChanges; now?: () => number } = {}): MemoryCounterStore {
+export function createMemoryCounterStore(
+  options: { changes?: MemoryCounterChanges; now?: () => number } = {},
+): MemoryCounterStore {
   const now = options.now ?? Date.now;
   const cells = new Map<string, Cell>();
   const likes = new Map<string, Map<string, LikeState>>();
   const idempotency = new Map<string, { fingerprint: string; expiresAt: number }>();
   let warm = false;
   let rebuildToken: string | null = null;
-  let roundTrips = 0;
-
-  const trip = () => {
-    roundTrips += 1;
+  const roundTrips = new Map<string, number>();
+  const trip = (operation: string) => {
+    roundTrips.set(operation, (roundTrips.get(operation) ?? 0) + 1);
   };
   /** The cell of a counter; created at zero when the store is warm, undefined when cold. */
   const cellFor = (key: CounterKey, create: boolean): Cell | undefined => {
@@ -80,21 +81,22 @@ export function createMemoryCounterStore(options: { changes?: MemoryCounterChang
 
   return {
     async read(keys) {
-      trip();
+      trip("read");
       return keys.map(valueOf);
     },
 
     async readPosts(postIds, viewerId) {
-      trip();
+      trip("read_posts");
       return postIds.map((postId): PostCounts => {
         const likeCount = valueOf(likeCounterKey(postId));
-        const state = viewerId && cells.has(counterKeyString(likeCounterKey(postId))) ? likes.get(postId)?.get(viewerId) : undefined;
+        const state =
+          viewerId && cells.has(counterKeyString(likeCounterKey(postId))) ? likes.get(postId)?.get(viewerId) : undefined;
         return { likeCount, viewCount: valueOf({ resourceId: postId, type: "VIEW" }), viewerHasLiked: state?.liked ?? false };
       });
     },
 
     async applyIncrement(key, delta, position) {
-      trip();
+      trip("increment");
       const cell = cellFor(key, true);
       if (!cell) return { cold: true };
       if (position.offset <= cell.baseOffset) return { cold: false, value: cell.value };
@@ -104,7 +106,7 @@ export function createMemoryCounterStore(options: { changes?: MemoryCounterChang
     },
 
     async applyLike(postId, userId, liked, position) {
-      trip();
+      trip("like");
       const key = likeCounterKey(postId);
       const cell = cellFor(key, true);
       if (!cell) return { cold: true };
@@ -124,14 +126,17 @@ export function createMemoryCounterStore(options: { changes?: MemoryCounterChang
     },
 
     async seed(entries: readonly SeedEntry[]) {
-      trip();
+      trip("seed");
       let stored = 0;
       for (const entry of entries) {
         const id = counterKeyString(entry.key);
         if (cells.has(id)) continue;
         cells.set(id, { value: entry.value, baseOffset: entry.baseOffset });
         if (entry.key.type === "LIKE") {
-          likes.set(entry.key.resourceId, new Map((entry.likers ?? []).map((user) => [user, { liked: true, offset: entry.baseOffset }])));
+          likes.set(
+            entry.key.resourceId,
+            new Map((entry.likers ?? []).map((user) => [user, { liked: true, offset: entry.baseOffset }])),
+          );
         }
         stored += 1;
       }
@@ -139,7 +144,7 @@ export function createMemoryCounterStore(options: { changes?: MemoryCounterChang
     },
 
     async reserveIdempotencyKey(scope, fingerprint, ttlSeconds) {
-      trip();
+      trip("reserve");
       const at = now();
       purgeExpired(at);
       const existing = idempotency.get(scope);
@@ -149,23 +154,23 @@ export function createMemoryCounterStore(options: { changes?: MemoryCounterChang
     },
 
     async releaseIdempotencyKey(scope) {
-      trip();
+      trip("release");
       idempotency.delete(scope);
     },
 
     async isWarm() {
-      trip();
+      trip("warm");
       return warm;
     },
 
     async beginFullRebuild() {
-      trip();
+      trip("rebuild");
       rebuildToken = randomUUID();
       return rebuildToken;
     },
 
     async completeFullRebuild(token) {
-      trip();
+      trip("rebuild");
       if (rebuildToken !== token) return false;
       rebuildToken = null;
       warm = true;
@@ -173,7 +178,7 @@ export function createMemoryCounterStore(options: { changes?: MemoryCounterChang
     },
 
     async forget() {
-      trip();
+      trip("forget");
       const removed = cells.size + likes.size;
       cells.clear();
       likes.clear();
@@ -182,7 +187,7 @@ export function createMemoryCounterStore(options: { changes?: MemoryCounterChang
       return removed;
     },
 
-    roundTrips: () => roundTrips,
+    roundTrips: (operation) => (operation ? (roundTrips.get(operation) ?? 0) : sum(roundTrips)),
 
     flush() {
       cells.clear();
@@ -194,4 +199,10 @@ export function createMemoryCounterStore(options: { changes?: MemoryCounterChang
 
     async close() {},
   };
+}
+
+function sum(counts: ReadonlyMap<string, number>): number {
+  let total = 0;
+  for (const n of counts.values()) total += n;
+  return total;
 }

@@ -51,9 +51,9 @@ export function createRedisCounterStore(options: RedisCounterStoreOptions): Coun
   redis.defineCommand("plazaCountersReserve", { lua: RESERVE, numberOfKeys: 1 });
   redis.defineCommand("plazaCountersCompleteRebuild", { lua: COMPLETE_REBUILD, numberOfKeys: 2 });
 
-  let roundTrips = 0;
+  const roundTrips = new Map<string, number>();
   const trip = <T>(operation: string, call: Promise<T>): Promise<T> => {
-    roundTrips += 1;
+    roundTrips.set(operation, (roundTrips.get(operation) ?? 0) + 1);
     options.onRoundTrip?.(operation);
     return call;
   };
@@ -101,14 +101,15 @@ export function createRedisCounterStore(options: RedisCounterStoreOptions): Coun
         redisKeys.counter({ resourceId: postId, type: "VIEW" }),
         redisKeys.likes(postId),
       ]);
-      const reply = await trip("read_posts", redis.plazaCountersReadPosts(keys.length + 1, redisKeys.warm, ...keys, viewerId ?? ""));
-      return postIds.map(
-        (_, i): PostCounts => ({
-          likeCount: valueOf(reply[i * 3]),
-          viewCount: valueOf(reply[i * 3 + 1]),
-          viewerHasLiked: reply[i * 3 + 2] === "1",
-        }),
+      const reply = await trip(
+        "read_posts",
+        redis.plazaCountersReadPosts(keys.length + 1, redisKeys.warm, ...keys, viewerId ?? ""),
       );
+      return postIds.map((_, i): PostCounts => ({
+        likeCount: valueOf(reply[i * 3]),
+        viewCount: valueOf(reply[i * 3 + 1]),
+        viewerHasLiked: reply[i * 3 + 2] === "1",
+      }));
     },
 
     async applyIncrement(key: CounterKey, delta: number, position: LogPosition) {
@@ -189,7 +190,8 @@ export function createRedisCounterStore(options: RedisCounterStoreOptions): Coun
       return removed;
     },
 
-    roundTrips: () => roundTrips,
+    roundTrips: (operation) =>
+      operation ? (roundTrips.get(operation) ?? 0) : [...roundTrips.values()].reduce((a, b) => a + b, 0),
 
     async close() {
       // The client belongs to the caller (shared with the change feed and health checks).

@@ -66,7 +66,10 @@ export interface CounterStore {
   completeFullRebuild(token: string): Promise<boolean>;
   /** Drops every counter and like set and marks the store cold, as a data loss would (`counters:rebuild --reset`). */
   forget(): Promise<number>;
-  /** Round trips made so far (the Redis adapter reports each as a metric as well). */
-  roundTrips(): number;
+  /**
+   * Round trips made so far, all or those of one operation ("read", "read_posts", "increment", "like", "warm", …);
+   * background work (warm checks, rebuilds) makes round trips of its own. The Redis adapter reports each as a metric too.
+   */
+  roundTrips(operation?: string): number;
   close(): Promise<void>;
 }
