@@ -94,6 +94,7 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
       subgraphTimeoutMs: routerConfig.subgraphTimeoutMs,
       subgraphMaxConnections: routerConfig.subgraphMaxConnections,
       maxBodyBytes: routerConfig.maxBodyBytes,
+      subscriptions: routerConfig.subscriptions,
       plugins: responseCache.cache?.plugins,
       wrapHttpHandler: responseCache.cache?.wrapHttpHandler,
       subgraphFetchDedupe: { enabled: routerConfig.cache.subgraphFetchDedupe, epoch: responseCache.cache?.invalidationEpoch },

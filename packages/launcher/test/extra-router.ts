@@ -39,6 +39,7 @@ export async function startExtraRouter(
     subgraphUrls: Object.fromEntries([...stack.router.subgraphs].map(([name, source]) => [name, source.url])),
     jwtSecret: config.jwtSecret,
     internalAuthKey: config.internalAuthKey,
+    subscriptions: config.subscriptions,
     logger,
     metrics,
     health: createHealth(),

@@ -261,6 +261,9 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
       heartbeatInterval: tuning.heartbeatIntervalMs,
       rebalanceTimeout: tuning.rebalanceTimeoutMs,
       maxWaitTimeInMs: tuning.maxWaitTimeMs,
+      // A consumer must outlive a broker outage: keep retrying every ≤ 2 s rather than exhaust a retry budget,
+      // crash and depend on kafkajs's restart backoff to come back.
+      retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: Number.MAX_SAFE_INTEGER },
     });
 
     const joined = new Promise<void>((resolve, reject) => {
