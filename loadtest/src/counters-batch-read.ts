@@ -37,7 +37,10 @@ try {
     const response = await fetch(bench.stack.routerUrl, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ query: "mutation ($input: IncrementCounterInput!) { incrementCounter(input: $input) { value } }", variables: { input: { ...key, delta: i + 1 } } }),
+      body: JSON.stringify({
+        query: "mutation ($input: IncrementCounterInput!) { incrementCounter(input: $input) { value } }",
+        variables: { input: { ...key, delta: i + 1 } },
+      }),
     });
     if (!response.ok) throw new Error(`seeding failed: ${response.status}`);
   }

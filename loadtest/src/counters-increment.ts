@@ -38,7 +38,11 @@ interface Result {
 async function run(name: string, url: string, headers: Record<string, string>, seconds: number): Promise<Result> {
   if (!/^http:\/\/127\./.test(url)) throw new Error(`refusing to load a non-loopback target: ${url}`);
   let n = 0;
-  const body = () => JSON.stringify({ query: MUTATION, variables: { input: { resourceId: `bench-post-${n++ % keyCount}`, type: "VIEW", delta: 1 } } });
+  const body = () =>
+    JSON.stringify({
+      query: MUTATION,
+      variables: { input: { resourceId: `bench-post-${n++ % keyCount}`, type: "VIEW", delta: 1 } },
+    });
   const result = await autocannon({
     url,
     method: "POST",
@@ -105,7 +109,9 @@ try {
     [
       `| target | req/s | p50 ms | p99 ms | errors |`,
       `|---|---|---|---|---|`,
-      ...results.map((r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} |`),
+      ...results.map(
+        (r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} |`,
+      ),
       ``,
       `router / direct req/s = ${report.routerToDirectRatio} (${connections} connections, ${keyCount} counters, ` +
         `${report.kafkaEventsPerProduceRequest} events per Kafka produce request)`,

@@ -18,7 +18,8 @@ export interface Target {
 
 /** One bounded autocannon run against a loopback target. */
 export async function measure(target: Target, opts: { connections: number; durationSeconds: number }): Promise<Measurement> {
-  if (!/^https?:\/\/(127\.|localhost|\[::1\])/.test(target.url)) throw new Error(`refusing to load a non-loopback target: ${target.url}`);
+  if (!/^https?:\/\/(127\.|localhost|\[::1\])/.test(target.url))
+    throw new Error(`refusing to load a non-loopback target: ${target.url}`);
   const result = await autocannon({
     url: target.url,
     method: "POST",

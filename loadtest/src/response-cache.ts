@@ -55,7 +55,12 @@ async function startStack(services: BenchServices, name: string, env: Record<str
   });
 }
 
-async function gql<T>(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<{ data?: T; errors?: unknown }> {
+async function gql<T>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  token?: string,
+): Promise<{ data?: T; errors?: unknown }> {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
@@ -114,7 +119,12 @@ async function startBareServer(body: string): Promise<{ url: string; stop(): Pro
     stdio: ["ignore", "inherit", "inherit"],
   });
   const url = `http://127.0.0.1:${port}/graphql`;
-  await until(async () => (await fetch(url, { method: "POST", body: "{}" }).catch(() => null))?.ok === true, "bare server", 10_000, 50);
+  await until(
+    async () => (await fetch(url, { method: "POST", body: "{}" }).catch(() => null))?.ok === true,
+    "bare server",
+    10_000,
+    50,
+  );
   return {
     url,
     stop: () =>
@@ -162,7 +172,9 @@ try {
     cachedTarget: 10,
     l1HitToBareRatio: Number(hitToBare.toFixed(3)),
     bareTarget: 0.6,
-    ...(yogaHits && { yogaHitToBareRatio: Number((rps("router, L1 hits through yoga") / rps("bare node:http, same bytes")).toFixed(3)) }),
+    ...(yogaHits && {
+      yogaHitToBareRatio: Number((rps("router, L1 hits through yoga") / rps("bare node:http, same bytes")).toFixed(3)),
+    }),
     at: new Date().toISOString(),
   };
   const dir = join(repoRoot, "loadtest/results");
@@ -172,11 +184,15 @@ try {
     [
       `| target | req/s | p50 ms | p99 ms | errors |`,
       `|---|---|---|---|---|`,
-      ...results.map((r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} |`),
+      ...results.map(
+        (r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} |`,
+      ),
       ``,
       `cached / uncached req/s = ${report.cachedToUncachedRatio}× (target ≥ ${report.cachedTarget}×)`,
       `L1 hit path / bare node:http req/s = ${report.l1HitToBareRatio} (target ≥ ${report.bareTarget})`,
-      ...(report.yogaHitToBareRatio !== undefined ? [`L1 hits through yoga / bare node:http = ${report.yogaHitToBareRatio}`] : []),
+      ...(report.yogaHitToBareRatio !== undefined
+        ? [`L1 hits through yoga / bare node:http = ${report.yogaHitToBareRatio}`]
+        : []),
       `(${connections} connections, ${durationSeconds} s × ${rounds} rounds per target, alternating)`,
     ].join("\n"),
   );

@@ -10,7 +10,11 @@ import { compare } from "./measure.ts";
 import { repoRoot, startProcessStack } from "./process-stack.ts";
 
 const { values } = parseArgs({
-  options: { connections: { type: "string", default: "50" }, duration: { type: "string", default: "10" }, rounds: { type: "string", default: "2" } },
+  options: {
+    connections: { type: "string", default: "50" },
+    duration: { type: "string", default: "10" },
+    rounds: { type: "string", default: "2" },
+  },
 });
 const connections = Number(values.connections);
 const durationSeconds = Number(values.duration);
@@ -34,7 +38,10 @@ async function demoUserId(routerUrl: string): Promise<string> {
 const stack = await startProcessStack();
 try {
   const id = await demoUserId(stack.routerUrl);
-  const body = JSON.stringify({ query: "query UserById($id: ID!) { user(id: $id) { id handle displayName bio createdAt } }", variables: { id } });
+  const body = JSON.stringify({
+    query: "query UserById($id: ID!) { user(id: $id) { id handle displayName bio createdAt } }",
+    variables: { id },
+  });
   // The subgraph only answers the router: sign like the router does (the signature stays valid for minutes).
   const signed = createInternalSigner(stack.env.INTERNAL_AUTH_KEY!)({ viewerId: null });
 
@@ -63,7 +70,9 @@ try {
     [
       `| target | req/s | p50 ms | p99 ms | errors |`,
       `|---|---|---|---|---|`,
-      ...results.map((r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} |`),
+      ...results.map(
+        (r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} |`,
+      ),
       ``,
       `router / direct req/s = ${report.routerToDirectRatio} (${report.mode}, ${connections} connections)`,
     ].join("\n"),

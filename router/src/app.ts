@@ -97,7 +97,10 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
   const signIdentity = createInternalSigner(deps.internalAuthKey);
   const dedupe =
     (deps.subgraphFetchDedupe?.enabled ?? true)
-      ? createFetchDeduper({ epoch: deps.subgraphFetchDedupe?.epoch, onJoin: () => metrics.inflightDedupes.inc({ kind: "subgraph" }) })
+      ? createFetchDeduper({
+          epoch: deps.subgraphFetchDedupe?.epoch,
+          onJoin: () => metrics.inflightDedupes.inc({ kind: "subgraph" }),
+        })
       : undefined;
 
   // @apollo/gateway otherwise probes cloud metadata endpoints at construction and exports usage metrics to

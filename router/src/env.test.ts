@@ -38,7 +38,14 @@ describe("loadRouterConfig", () => {
         redisKeyPrefix: "plaza:",
         kafkaBrokers: [],
         kafkaGroupPrefix: "",
-        responseCache: { enabled: true, l1MaxBytes: 64 * 1024 * 1024, defaultTtlMs: 60_000, defaultScope: "PUBLIC", redisTimeoutMs: 100, fastPath: true },
+        responseCache: {
+          enabled: true,
+          l1MaxBytes: 64 * 1024 * 1024,
+          defaultTtlMs: 60_000,
+          defaultScope: "PUBLIC",
+          redisTimeoutMs: 100,
+          fastPath: true,
+        },
         subgraphFetchDedupe: true,
       },
     });
@@ -61,10 +68,11 @@ describe("loadRouterConfig", () => {
       responseCache: { enabled: false, defaultScope: "PRIVATE" },
       subgraphFetchDedupe: false,
     });
-    expect(problemsOf({ ...secrets, ROUTER_INSTANCE_ID: "has space", REDIS_URL: "http://x" }).map((p) => p.split(":")[0]).sort()).toEqual([
-      "REDIS_URL",
-      "ROUTER_INSTANCE_ID",
-    ]);
+    expect(
+      problemsOf({ ...secrets, ROUTER_INSTANCE_ID: "has space", REDIS_URL: "http://x" })
+        .map((p) => p.split(":")[0])
+        .sort(),
+    ).toEqual(["REDIS_URL", "ROUTER_INSTANCE_ID"]);
   });
 
   it("reads overrides, subgraph URLs included, and disables GraphiQL outside development", () => {

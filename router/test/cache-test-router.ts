@@ -185,7 +185,14 @@ export interface CachedResponse {
 
 export async function startCacheTestRouter(
   subgraphs: FakeSubgraphs,
-  opts: { redisUrl?: string; keyPrefix?: string; bus?: EventBus; instanceId?: string; fastPath?: boolean; subgraphDedupe?: boolean } = {},
+  opts: {
+    redisUrl?: string;
+    keyPrefix?: string;
+    bus?: EventBus;
+    instanceId?: string;
+    fastPath?: boolean;
+    subgraphDedupe?: boolean;
+  } = {},
 ): Promise<CacheTestRouter> {
   const metrics = createRouterMetrics({ defaultMetrics: false });
   const redis = opts.redisUrl ? createCacheRedisClient({ url: opts.redisUrl, commandTimeoutMs: 2_000, logger }) : undefined;
@@ -241,7 +248,10 @@ export async function startCacheTestRouter(
 }
 
 /** Current value of a counter with the given labels. */
-export async function counterValue(counter: { get(): Promise<{ values: Array<{ labels: object; value: number }> }> }, labels: Record<string, string>) {
+export async function counterValue(
+  counter: { get(): Promise<{ values: Array<{ labels: object; value: number }> }> },
+  labels: Record<string, string>,
+) {
   const { values } = await counter.get();
   return values
     .filter((v) => Object.entries(labels).every(([k, want]) => (v.labels as Record<string, unknown>)[k] === want))

@@ -38,7 +38,11 @@ describe("response cache at the router", () => {
     const a = await router();
     const variables = { id: "u1" };
     const miss = await a.query({ query: USER, variables });
-    expect(miss).toMatchObject({ status: 200, cache: "miss", json: { data: { user: { id: "u1", name: "Ada", notes: ["note of u1"] } } } });
+    expect(miss).toMatchObject({
+      status: 200,
+      cache: "miss",
+      json: { data: { user: { id: "u1", name: "Ada", notes: ["note of u1"] } } },
+    });
     const fetches = { ...subgraphs.users.fetches };
     // Second time the query text is known: the fast path answers before GraphQL.
     const hit = await a.query({ query: USER, variables: { id: "u1" } });
@@ -181,7 +185,12 @@ describe("two router instances sharing Redis and the event bus", () => {
     subgraphs.users.names.set("u2", "Brian R.");
     const consumed = (r: CacheTestRouter, eventId: string) =>
       new Promise<void>((resolve) => r.cache.onInvalidated((notice) => notice.event?.id === eventId && resolve()));
-    const event = createEvent(ProfileUpdated, "u2", { userId: "u2", displayName: "Brian R.", bio: null, updatedAt: new Date().toISOString() });
+    const event = createEvent(ProfileUpdated, "u2", {
+      userId: "u2",
+      displayName: "Brian R.",
+      bio: null,
+      updatedAt: new Date().toISOString(),
+    });
     const both = Promise.all([consumed(a, event.id), consumed(b, event.id)]);
     await bus.publish([event]);
     await both;

@@ -28,7 +28,11 @@ export function loadEnv<S extends z.ZodType>(
 }
 
 /** For main(): print one clear message and exit non-zero instead of a stack trace. */
-export function loadEnvOrExit<S extends z.ZodType>(service: string, schema: S, source?: Record<string, string | undefined>): z.infer<S> {
+export function loadEnvOrExit<S extends z.ZodType>(
+  service: string,
+  schema: S,
+  source?: Record<string, string | undefined>,
+): z.infer<S> {
   try {
     return loadEnv(service, schema, source);
   } catch (err) {
@@ -48,9 +52,12 @@ export const envFields = {
   nodeEnv: () => z.enum(["development", "production", "test"]).default("development"),
   secret: (name: string) => z.string().min(32, `${name} must be at least 32 characters`),
   csv: () =>
-    z
-      .string()
-      .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean)),
+    z.string().transform((s) =>
+      s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    ),
   bool: (fallback: boolean) =>
     z
       .enum(["true", "false", "1", "0"])

@@ -5,7 +5,12 @@ import type { ServiceMetrics } from "./metrics.ts";
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Operational endpoints every service exposes, in front of the service's own handler. */
-export function createServiceHttpServer(opts: { handler: Handler; metrics: ServiceMetrics; health: Health; graphqlPath?: string }): Server {
+export function createServiceHttpServer(opts: {
+  handler: Handler;
+  metrics: ServiceMetrics;
+  health: Health;
+  graphqlPath?: string;
+}): Server {
   const { handler, metrics, health } = opts;
   const graphqlPath = opts.graphqlPath ?? "/graphql";
   const server = createServer((req, res) => {
@@ -25,7 +30,10 @@ export function createServiceHttpServer(opts: { handler: Handler; metrics: Servi
     const started = performance.now();
     res.once("finish", () => {
       const route = path === graphqlPath ? graphqlPath : "other";
-      metrics.httpDuration.observe({ method: req.method ?? "GET", route, status: String(res.statusCode) }, (performance.now() - started) / 1000);
+      metrics.httpDuration.observe(
+        { method: req.method ?? "GET", route, status: String(res.statusCode) },
+        (performance.now() - started) / 1000,
+      );
     });
     handler(req, res);
   });

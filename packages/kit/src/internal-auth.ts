@@ -21,7 +21,11 @@ function mac(key: string, data: string): Buffer {
   return createHmac("sha256", key).update(data).digest();
 }
 
-export function signInternalIdentity(key: string, identity: InternalIdentity, nowSeconds = Math.floor(Date.now() / 1000)): string {
+export function signInternalIdentity(
+  key: string,
+  identity: InternalIdentity,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): string {
   const body = Buffer.from(JSON.stringify(identity)).toString("base64url");
   const signed = `${VERSION}.${nowSeconds}.${body}`;
   return `${signed}.${mac(key, signed).toString("base64url")}`;
@@ -41,7 +45,8 @@ export function verifyInternalIdentity(
   const [version, issuedAt, body, signature] = parts as [string, string, string, string];
   const expected = mac(key, `${version}.${issuedAt}.${body}`);
   const given = Buffer.from(signature, "base64url");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: "bad internal signature" };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: "bad internal signature" };
   const now = opts.nowSeconds ?? Math.floor(Date.now() / 1000);
   const age = now - Number(issuedAt);
   const maxAge = opts.maxAgeSeconds ?? 300;

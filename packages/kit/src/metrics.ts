@@ -13,7 +13,12 @@ export interface ServiceMetrics {
   name(thing: string): string;
   counter<L extends string>(thing: string, help: string, labelNames?: readonly L[]): Counter<L>;
   /** `collect` runs on each scrape, for values that are read rather than tracked (backlogs, pool sizes). */
-  gauge<L extends string>(thing: string, help: string, labelNames?: readonly L[], collect?: (this: Gauge<L>) => Promise<void> | void): Gauge<L>;
+  gauge<L extends string>(
+    thing: string,
+    help: string,
+    labelNames?: readonly L[],
+    collect?: (this: Gauge<L>) => Promise<void> | void,
+  ): Gauge<L>;
   histogram<L extends string>(thing: string, help: string, labelNames?: readonly L[], buckets?: number[]): Histogram<L>;
 }
 

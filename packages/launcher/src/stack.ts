@@ -2,7 +2,13 @@ import { readFile } from "node:fs/promises";
 import { createHealth, type Logger } from "@plaza/kit";
 import type { EventBus } from "@plaza/events";
 import { createEventBusFromConfig } from "@plaza/runtime";
-import { buildRouter, createResponseCacheFromConfig, createRouterMetrics, type Router, type RouterResponseCache } from "@plaza/router";
+import {
+  buildRouter,
+  createResponseCacheFromConfig,
+  createRouterMetrics,
+  type Router,
+  type RouterResponseCache,
+} from "@plaza/router";
 import { loadRouterConfig } from "@plaza/router/env";
 import { loadUsersConfig } from "@plaza/users/env";
 import { startUsersService, type UsersService } from "@plaza/users/service";

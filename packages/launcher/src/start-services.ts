@@ -8,7 +8,9 @@ const root = fileURLToPath(new URL("../../../", import.meta.url));
 const tsx = `${root}node_modules/.bin/tsx`;
 
 if (!process.env.USERS_DATABASE_SHARD_URLS) {
-  process.stderr.write("start:services runs each service against real Postgres/Kafka: run `npm run infra:up` first (it writes .env).\n");
+  process.stderr.write(
+    "start:services runs each service against real Postgres/Kafka: run `npm run infra:up` first (it writes .env).\n",
+  );
   process.exit(1);
 }
 for (const key of ["JWT_SECRET", "INTERNAL_AUTH_KEY"]) {
@@ -41,7 +43,9 @@ function stop(exitCode: number) {
   stopping = true;
   for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
   setTimeout(() => process.exit(exitCode), 12_000).unref();
-  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null))).then(() => process.exit(exitCode));
+  Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null))).then(() =>
+    process.exit(exitCode),
+  );
 }
 process.once("SIGINT", () => stop(0));
 process.once("SIGTERM", () => stop(0));

@@ -17,7 +17,16 @@ const INCREMENT = "mutation ($input: IncrementCounterInput!) { incrementCounter(
 const COUNTERS = "query ($keys: [CounterKey!]!) { counters(keys: $keys) { resourceId type value } }";
 const COUNTER_CHANGED = "subscription ($id: ID!) { counterChanged(resourceId: $id, type: VIEW) { value } }";
 
-type PostData = { post: { id: string; body: string; author: { id: string }; likeCount: number; viewCount: number; viewerHasLiked: boolean } | null };
+type PostData = {
+  post: {
+    id: string;
+    body: string;
+    author: { id: string };
+    likeCount: number;
+    viewCount: number;
+    viewerHasLiked: boolean;
+  } | null;
+};
 
 describe("counters through the router (Postgres shards, Redis, Kafka)", () => {
   let stack: TestStack;
@@ -61,7 +70,14 @@ describe("counters through the router (Postgres shards, Redis, Kafka)", () => {
     await stack.gql(INCREMENT, { input: { resourceId: id, type: "VIEW", delta: 3 } });
 
     const asLiker = await stack.gql<PostData>(POST, { id }, liker.token);
-    expect(asLiker.data?.post).toEqual({ id, body: "counted", author: { id: author.id }, likeCount: 1, viewCount: 3, viewerHasLiked: true });
+    expect(asLiker.data?.post).toEqual({
+      id,
+      body: "counted",
+      author: { id: author.id },
+      likeCount: 1,
+      viewCount: 3,
+      viewerHasLiked: true,
+    });
     const anonymous = await stack.gql<PostData>(POST, { id });
     expect(anonymous.data?.post).toMatchObject({ likeCount: 1, viewerHasLiked: false });
 
@@ -88,7 +104,9 @@ describe("counters through the router (Postgres shards, Redis, Kafka)", () => {
 
   it("counts 100 concurrent increments through the router exactly and records each on Kafka", async () => {
     const resourceId = randomUUID();
-    const results = await Promise.all(Array.from({ length: 100 }, () => stack.gql(INCREMENT, { input: { resourceId, type: "SHARE", delta: 2 } })));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => stack.gql(INCREMENT, { input: { resourceId, type: "SHARE", delta: 2 } })),
+    );
     expect(results.filter((r) => r.errors)).toEqual([]);
     const read = await stack.gql<{ counters: Array<{ value: number }> }>(COUNTERS, {
       keys: [
@@ -108,7 +126,9 @@ describe("counters through the router (Postgres shards, Redis, Kafka)", () => {
     expect(zero.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "delta" });
     const unknownType = await stack.gql(`{ counter(resourceId: "r", type: CLICK) { value } }`);
     expect(unknownType.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
-    const tooMany = await stack.gql(COUNTERS, { keys: Array.from({ length: 501 }, (_, i) => ({ resourceId: `r${i}`, type: "VIEW" })) });
+    const tooMany = await stack.gql(COUNTERS, {
+      keys: Array.from({ length: 501 }, (_, i) => ({ resourceId: `r${i}`, type: "VIEW" })),
+    });
     expect(tooMany.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   });
 
@@ -128,11 +148,14 @@ describe("counters through the router (Postgres shards, Redis, Kafka)", () => {
     try {
       // Increment until the subscription is live and has seen the final value.
       let sent = 0;
-      await waitFor(async () => {
-        sent += 1;
-        await stack.gql(INCREMENT, { input: { resourceId, type: "VIEW", delta: 1 } });
-        return values.length > 0 && values.at(-1) === sent;
-      }, { timeoutMs: 30_000, intervalMs: 100, description: "counterChanged delivered" });
+      await waitFor(
+        async () => {
+          sent += 1;
+          await stack.gql(INCREMENT, { input: { resourceId, type: "VIEW", delta: 1 } });
+          return values.length > 0 && values.at(-1) === sent;
+        },
+        { timeoutMs: 30_000, intervalMs: 100, description: "counterChanged delivered" },
+      );
     } finally {
       dispose();
       await client.dispose();

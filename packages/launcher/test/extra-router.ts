@@ -1,6 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { createHealth, createLogger } from "@plaza/kit";
-import { buildRouter, createResponseCacheFromConfig, createRouterMetrics, type Router, type RouterResponseCache } from "@plaza/router";
+import {
+  buildRouter,
+  createResponseCacheFromConfig,
+  createRouterMetrics,
+  type Router,
+  type RouterResponseCache,
+} from "@plaza/router";
 import { loadRouterConfig } from "@plaza/router/env";
 import type { TestStack } from "./test-stack.ts";
 
@@ -13,7 +19,12 @@ export interface ExtraRouter {
     query: string,
     variables?: Record<string, unknown>,
     token?: string,
-  ): Promise<{ status: number; cache: string | null; data?: T | null; errors?: Array<{ message: string; extensions?: { code?: string } }> }>;
+  ): Promise<{
+    status: number;
+    cache: string | null;
+    data?: T | null;
+    errors?: Array<{ message: string; extensions?: { code?: string } }>;
+  }>;
   stop(): Promise<void>;
 }
 
@@ -70,7 +81,10 @@ export async function cachedGql<T>(url: string, query: string, variables: Record
     },
     body: JSON.stringify({ query, variables }),
   });
-  const body = (await response.json()) as { data?: T | null; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+  const body = (await response.json()) as {
+    data?: T | null;
+    errors?: Array<{ message: string; extensions?: { code?: string } }>;
+  };
   return { status: response.status, cache: response.headers.get("x-plaza-cache"), ...body };
 }
 

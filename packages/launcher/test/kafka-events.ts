@@ -20,7 +20,8 @@ export async function observeTopic(kafka: Kafka, topic: string) {
   });
   return {
     events,
-    of: (type: string, aggregateId?: string) => events.filter((e) => e.type === type && (!aggregateId || e.aggregateId === aggregateId)),
+    of: (type: string, aggregateId?: string) =>
+      events.filter((e) => e.type === type && (!aggregateId || e.aggregateId === aggregateId)),
     stop: () => consumer.disconnect(),
   };
 }

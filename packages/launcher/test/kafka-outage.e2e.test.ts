@@ -22,9 +22,12 @@ describe("users while Kafka is down (real broker stopped and restarted)", () => 
     await kafka.stop();
     const signUps = await Promise.all(
       [1, 2, 3].map(() =>
-        stack.gql<{ signUp: { user: { id: string } } }>("mutation ($input: SignUpInput!) { signUp(input: $input) { user { id } } }", {
-          input: newSignUp("outage"),
-        }),
+        stack.gql<{ signUp: { user: { id: string } } }>(
+          "mutation ($input: SignUpInput!) { signUp(input: $input) { user { id } } }",
+          {
+            input: newSignUp("outage"),
+          },
+        ),
       ),
     );
     for (const result of signUps) expect(result.errors).toBeUndefined();

@@ -68,7 +68,9 @@ describe("response cache over the whole stack (Postgres, Redis, Kafka, two route
   async function fetchCounts(): Promise<Record<string, number>> {
     const text = await (await fetch(stack.routerUrl.replace("/graphql", "/metrics"))).text();
     const counts: Record<string, number> = {};
-    for (const match of text.matchAll(/^plaza_router_subgraph_fetch_duration_seconds_count\{subgraph="([^"]+)",outcome="[^"]+"\} (\d+)/gm)) {
+    for (const match of text.matchAll(
+      /^plaza_router_subgraph_fetch_duration_seconds_count\{subgraph="([^"]+)",outcome="[^"]+"\} (\d+)/gm,
+    )) {
       counts[match[1]!] = (counts[match[1]!] ?? 0) + Number(match[2]);
     }
     return counts;
@@ -77,11 +79,17 @@ describe("response cache over the whole stack (Postgres, Redis, Kafka, two route
   it("never lets two viewers see each other's me, feed or viewerHasLiked", async () => {
     const [one, two] = [await signUp("viewer"), await signUp("viewer")];
     const postId = await createPost(one.token, "liked by one only");
-    await waitFor(async () => !(await a(LIKE, { id: postId }, one.token)).errors, { timeoutMs: 60_000, description: "post known to counters" });
+    await waitFor(async () => !(await a(LIKE, { id: postId }, one.token)).errors, {
+      timeoutMs: 60_000,
+      description: "post known to counters",
+    });
     // Its PostLiked event invalidates the post once more on each router: let that land before counting hits.
     await waitFor(() => seen.a.has(`PostLiked:LIKE:${postId}`), { timeoutMs: 60_000, description: "PostLiked consumed" });
     for (let round = 0; round < 3; round++) {
-      for (const [viewer, other] of [[one, two], [two, one]] as const) {
+      for (const [viewer, other] of [
+        [one, two],
+        [two, one],
+      ] as const) {
         const me = await a<{ me: { id: string } }>(ME, {}, viewer.token);
         expect(me.data?.me.id).toBe(viewer.id);
         const liked = await a<{ post: { viewerHasLiked: boolean } }>(POST_PRIVATE, { id: postId }, viewer.token);
@@ -128,7 +136,10 @@ describe("response cache over the whole stack (Postgres, Redis, Kafka, two route
     expect(missed.errors).toBeUndefined();
     // Router A consumes the same event: that is how we learn its id.
     const key = `ProfileUpdated:${user.id}`;
-    const missedId = await waitFor(() => eventIds.a.get(key)?.[1], { timeoutMs: 60_000, description: "second ProfileUpdated on router A" });
+    const missedId = await waitFor(() => eventIds.a.get(key)?.[1], {
+      timeoutMs: 60_000,
+      description: "second ProfileUpdated on router A",
+    });
     routerB = await startExtraRouter(stack, "router-b", (cache) => track(cache, "b"));
     await waitFor(() => eventIds.b.get(key)?.includes(missedId), {
       timeoutMs: 60_000,
@@ -140,22 +151,28 @@ describe("response cache over the whole stack (Postgres, Redis, Kafka, two route
     const author = await signUp();
     const postId = await createPost(author.token, "fifty readers");
     // The counters subgraph learns about posts from PostCreated: wait until it answers for this one.
-    await waitFor(async () => !(await stack.gql(POST, { id: postId })).errors, { timeoutMs: 60_000, description: "post readable" });
+    await waitFor(async () => !(await stack.gql(POST, { id: postId })).errors, {
+      timeoutMs: 60_000,
+      description: "post readable",
+    });
     await stack.responseCache!.invalidate([{ typename: "Post", id: postId }], "mutation");
     const before = await fetchCounts();
     const results = await Promise.all(Array.from({ length: 50 }, () => a<{ post: unknown }>(POST, { id: postId })));
     const after = await fetchCounts();
-    for (const result of results) expect(result.data).toEqual({ post: { body: "fifty readers", author: { displayName: expect.any(String) }, likeCount: 0 } });
-    for (const subgraph of ["posts", "users", "counters"]) expect((after[subgraph] ?? 0) - (before[subgraph] ?? 0), subgraph).toBe(1);
+    for (const result of results)
+      expect(result.data).toEqual({ post: { body: "fifty readers", author: { displayName: expect.any(String) }, likeCount: 0 } });
+    for (const subgraph of ["posts", "users", "counters"])
+      expect((after[subgraph] ?? 0) - (before[subgraph] ?? 0), subgraph).toBe(1);
   });
 
   it("drops a deleted post from cached post(id) and from its author's posts, on every router", async () => {
     const author = await signUp();
     const postId = await createPost(author.token, "soon gone");
     const ids = async (gql: ExtraRouter["gql"]) =>
-      ((await gql<{ user: { posts: { edges: Array<{ node: { id: string } }> } } }>(USER_POSTS, { id: author.id })).data?.user.posts.edges ?? []).map(
-        (e) => e.node.id,
-      );
+      (
+        (await gql<{ user: { posts: { edges: Array<{ node: { id: string } }> } } }>(USER_POSTS, { id: author.id })).data?.user
+          .posts.edges ?? []
+      ).map((e) => e.node.id);
     for (const gql of [a, routerB.gql]) {
       await waitFor(async () => !(await gql(POST, { id: postId })).errors, { timeoutMs: 60_000, description: "post readable" });
       expect((await gql(POST, { id: postId })).cache).toBe("hit-l1");
@@ -179,9 +196,13 @@ describe("response cache over the whole stack (Postgres, Redis, Kafka, two route
 
     const eventOnA = consumed(stack.responseCache!, (e) => e.type === "PostLiked" && e.aggregateId.endsWith(postId));
     const signed = createInternalSigner(stack.env.INTERNAL_AUTH_KEY!)({ viewerId: liker.id });
-    const direct = await postGraphQL(`http://127.0.0.1:${stack.counters.port}/graphql`, { query: LIKE, variables: { id: postId } }, {
-      [INTERNAL_AUTH_HEADER]: signed,
-    });
+    const direct = await postGraphQL(
+      `http://127.0.0.1:${stack.counters.port}/graphql`,
+      { query: LIKE, variables: { id: postId } },
+      {
+        [INTERNAL_AUTH_HEADER]: signed,
+      },
+    );
     expect(direct.errors).toBeUndefined();
     await eventOnA;
     const after = await a<{ post: { likeCount: number } }>(POST, { id: postId });

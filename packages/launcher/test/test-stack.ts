@@ -27,11 +27,19 @@ export async function postGraphQL<T>(url: string, body: unknown, headers: Record
  * The same wiring as `npm start`, on real Postgres shards (fresh test databases) and the given Kafka brokers
  * (default: the run's shared broker), every port chosen by the OS.
  */
-export async function startTestStack(opts: { shards?: number; kafkaBrokers?: string[]; env?: Record<string, string> } = {}): Promise<TestStack> {
-  const databases: TestDatabase[] = await Promise.all(Array.from({ length: opts.shards ?? 2 }, () => createTestDatabase("stack")));
+export async function startTestStack(
+  opts: { shards?: number; kafkaBrokers?: string[]; env?: Record<string, string> } = {},
+): Promise<TestStack> {
+  const databases: TestDatabase[] = await Promise.all(
+    Array.from({ length: opts.shards ?? 2 }, () => createTestDatabase("stack")),
+  );
   // Each subgraph owns its databases, as in production.
-  const postsDatabases: TestDatabase[] = await Promise.all(Array.from({ length: opts.shards ?? 2 }, () => createTestDatabase("stack_posts")));
-  const countersDatabases: TestDatabase[] = await Promise.all(Array.from({ length: opts.shards ?? 2 }, () => createTestDatabase("stack_counters")));
+  const postsDatabases: TestDatabase[] = await Promise.all(
+    Array.from({ length: opts.shards ?? 2 }, () => createTestDatabase("stack_posts")),
+  );
+  const countersDatabases: TestDatabase[] = await Promise.all(
+    Array.from({ length: opts.shards ?? 2 }, () => createTestDatabase("stack_counters")),
+  );
   const env: Record<string, string> = {
     NODE_ENV: "test",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",

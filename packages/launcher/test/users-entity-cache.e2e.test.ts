@@ -23,7 +23,10 @@ describe("users entity cache (two users instances on the same shards and Kafka)"
     // A TTL far beyond the test: a fresh value can only come from an eviction.
     const env = { USERS_ENTITY_CACHE_TTL_MS: "600000" };
     stack = await startTestStack({ env });
-    second = await startUsersService(loadUsersConfig(stack.env), { bus: stack.bus, logger: createLogger({ service: "users-2", level: "silent" }) });
+    second = await startUsersService(loadUsersConfig(stack.env), {
+      bus: stack.bus,
+      logger: createLogger({ service: "users-2", level: "silent" }),
+    });
   });
   afterAll(async () => {
     await second?.stop();
@@ -35,9 +38,15 @@ describe("users entity cache (two users instances on the same shards and Kafka)"
     const { token, user } = signUp.data!.signUp;
     const signed = createInternalSigner(stack.env.INTERNAL_AUTH_KEY!)({ viewerId: null });
     const readSecond = async () =>
-      (await postGraphQL<{ user: { displayName: string } }>(`http://127.0.0.1:${second.port}/graphql`, { query: USER, variables: { id: user.id } }, {
-        [INTERNAL_AUTH_HEADER]: signed,
-      })).data?.user.displayName;
+      (
+        await postGraphQL<{ user: { displayName: string } }>(
+          `http://127.0.0.1:${second.port}/graphql`,
+          { query: USER, variables: { id: user.id } },
+          {
+            [INTERNAL_AUTH_HEADER]: signed,
+          },
+        )
+      ).data?.user.displayName;
 
     const original = await readSecond();
     const hits = await metric(second.port, "plaza_users_entity_cache_lookups_total", 'result="hit"');
@@ -45,9 +54,12 @@ describe("users entity cache (two users instances on the same shards and Kafka)"
     expect(await metric(second.port, "plaza_users_entity_cache_lookups_total", 'result="hit"')).toBe(hits + 1);
 
     // The write goes through the stack's users instance (the router's); the second one only hears the event.
-    const updated = await stack.gql("mutation { updateProfile(input: { displayName: \"Evicted Elsewhere\" }) { id } }", {}, token);
+    const updated = await stack.gql('mutation { updateProfile(input: { displayName: "Evicted Elsewhere" }) { id } }', {}, token);
     expect(updated.errors).toBeUndefined();
-    await waitFor(async () => (await readSecond()) === "Evicted Elsewhere", { timeoutMs: 60_000, description: "second instance evicted the user" });
+    await waitFor(async () => (await readSecond()) === "Evicted Elsewhere", {
+      timeoutMs: 60_000,
+      description: "second instance evicted the user",
+    });
     expect(await metric(second.port, "plaza_users_entity_cache_evictions_total", 'source="event"')).toBeGreaterThanOrEqual(1);
   });
 });

@@ -6,7 +6,8 @@ import { newSignUp, postGraphQL, startTestStack, type TestStack } from "./test-s
 import { observeTopic } from "./kafka-events.ts";
 
 const SIGN_UP = "mutation ($input: SignUpInput!) { signUp(input: $input) { token expiresAt user { id handle displayName } } }";
-const SIGN_IN = "mutation ($email: String!, $password: String!) { signIn(email: $email, password: $password) { token user { id } } }";
+const SIGN_IN =
+  "mutation ($email: String!, $password: String!) { signIn(email: $email, password: $password) { token user { id } } }";
 const ME = "{ me { id handle followerCount followingCount } }";
 
 describe("users through the router (real Postgres shards and Kafka)", () => {
@@ -30,15 +31,25 @@ describe("users through the router (real Postgres shards and Kafka)", () => {
 
   it("signs up, signs in and answers me; UserRegistered reaches Kafka once", async () => {
     const { token, user, input } = await signUp();
-    expect((await stack.gql(ME, {}, token)).data).toEqual({ me: { id: user.id, handle: input.handle, followerCount: 0, followingCount: 0 } });
-    const signIn = await stack.gql<{ signIn: { token: string; user: { id: string } } }>(SIGN_IN, { email: input.email.toUpperCase(), password: input.password });
+    expect((await stack.gql(ME, {}, token)).data).toEqual({
+      me: { id: user.id, handle: input.handle, followerCount: 0, followingCount: 0 },
+    });
+    const signIn = await stack.gql<{ signIn: { token: string; user: { id: string } } }>(SIGN_IN, {
+      email: input.email.toUpperCase(),
+      password: input.password,
+    });
     expect(signIn.data?.signIn.user.id).toBe(user.id);
     expect((await stack.gql(ME, {}, signIn.data!.signIn.token)).data).toMatchObject({ me: { id: user.id } });
-    await waitFor(() => observer.of("UserRegistered", user.id).length === 1, { timeoutMs: 30_000, description: "UserRegistered on Kafka" });
+    await waitFor(() => observer.of("UserRegistered", user.id).length === 1, {
+      timeoutMs: 30_000,
+      description: "UserRegistered on Kafka",
+    });
   });
 
   it("answers null for me when anonymous and for unknown or malformed user ids", async () => {
-    const result = await stack.gql("{ me { id } user(id: \"01ZZZZZZZZZZZZZZZZZZZZZZZZ\") { id } other: user(id: \"nope\") { id } userByHandle(handle: \"no_such_handle\") { id } }");
+    const result = await stack.gql(
+      '{ me { id } user(id: "01ZZZZZZZZZZZZZZZZZZZZZZZZ") { id } other: user(id: "nope") { id } userByHandle(handle: "no_such_handle") { id } }',
+    );
     expect(result).toMatchObject({ status: 200, data: { me: null, user: null, other: null, userByHandle: null } });
   });
 
@@ -48,7 +59,10 @@ describe("users through the router (real Postgres shards and Kafka)", () => {
     expect(sameEmail.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", field: "email" });
     const sameHandle = await stack.gql(SIGN_UP, { input: { ...newSignUp(), handle: input.handle } });
     expect(sameHandle.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", field: "handle" });
-    const byHandle = await stack.gql<{ userByHandle: { id: string } }>("query ($h: String!) { userByHandle(handle: $h) { id } }", { h: input.handle });
+    const byHandle = await stack.gql<{ userByHandle: { id: string } }>(
+      "query ($h: String!) { userByHandle(handle: $h) { id } }",
+      { h: input.handle },
+    );
     expect(byHandle.data?.userByHandle.id).toBe(user.id);
   });
 
@@ -117,14 +131,20 @@ describe("users through the router (real Postgres shards and Kafka)", () => {
     expect(lists.data?.user.followers.edges.map((e) => e.node.id)).toEqual([a.user.id]);
 
     // A later event with the same key (same partition) proves the earlier ones have all been delivered.
-    await stack.gql("mutation { updateProfile(input: { bio: \"marker\" }) { id } }", {}, a.token);
-    await waitFor(() => observer.of("ProfileUpdated", a.user.id).length === 1, { timeoutMs: 30_000, description: "marker event" });
+    await stack.gql('mutation { updateProfile(input: { bio: "marker" }) { id } }', {}, a.token);
+    await waitFor(() => observer.of("ProfileUpdated", a.user.id).length === 1, {
+      timeoutMs: 30_000,
+      description: "marker event",
+    });
     expect(observer.of("Followed", a.user.id)).toHaveLength(1);
 
     await stack.gql("mutation ($id: ID!) { unfollow(userId: $id) { id } }", { id: b.user.id }, a.token);
     await stack.gql("mutation ($id: ID!) { unfollow(userId: $id) { id } }", { id: b.user.id }, a.token);
-    await stack.gql("mutation { updateProfile(input: { bio: \"marker 2\" }) { id } }", {}, a.token);
-    await waitFor(() => observer.of("ProfileUpdated", a.user.id).length === 2, { timeoutMs: 30_000, description: "second marker" });
+    await stack.gql('mutation { updateProfile(input: { bio: "marker 2" }) { id } }', {}, a.token);
+    await waitFor(() => observer.of("ProfileUpdated", a.user.id).length === 2, {
+      timeoutMs: 30_000,
+      description: "second marker",
+    });
     expect(observer.of("Unfollowed", a.user.id)).toHaveLength(1);
     expect((await stack.gql(ME, {}, b.token)).data).toMatchObject({ me: { followerCount: 0 } });
   });

@@ -5,7 +5,13 @@ import type { Health, Logger } from "@plaza/kit";
  * One ioredis client per service for its Redis adapters. Commands fail fast while Redis is unreachable
  * (callers decide whether to degrade), and the client reconnects with capped backoff.
  */
-export function createRedisFromConfig(opts: { url: string; keyPrefix: string; logger: Logger; health?: Health; name: string }): Redis {
+export function createRedisFromConfig(opts: {
+  url: string;
+  keyPrefix: string;
+  logger: Logger;
+  health?: Health;
+  name: string;
+}): Redis {
   const redis = new Redis(opts.url, {
     keyPrefix: opts.keyPrefix,
     connectionName: opts.name,

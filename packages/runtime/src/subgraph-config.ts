@@ -11,7 +11,10 @@ export const commonSubgraphEnv = z.object({
   KAFKA_BROKERS: envFields.csv().default([]),
   KAFKA_GROUP_PREFIX: z.string().default(""),
   /** Unset: services use their in-memory adapters (embedded default). */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+    .optional(),
   REDIS_KEY_PREFIX: z.string().default("plaza:"),
   /** Migrations are idempotent and serialized by an advisory lock, so every instance may run them. */
   MIGRATE_ON_START: envFields.bool(true),

@@ -1,6 +1,12 @@
 import { createOutboxRelay, type EventBus, type OutboxRelay, type SqlClient } from "@plaza/events";
 import type { Health, Logger, ServiceMetrics } from "@plaza/kit";
-import { createPrismaShards, migrateShards, type PrismaShards, type ShardConfig, type SqlDriverAdapterFactory } from "@plaza/sharding";
+import {
+  createPrismaShards,
+  migrateShards,
+  type PrismaShards,
+  type ShardConfig,
+  type SqlDriverAdapterFactory,
+} from "@plaza/sharding";
 
 export interface SubgraphStorage<C> {
   shards: PrismaShards<C>;

@@ -46,7 +46,10 @@ describe("shardConfigFromEnv", () => {
   });
 
   it("refuses a shared DATABASE_SHARD_URLS, which would mix subgraphs' tables in one database", () => {
-    const result = parseShardConfig("USERS", { DATABASE_SHARD_URLS: "postgres://h/shared0", USERS_DATABASE_SHARD_URLS: "postgres://h/u0" });
+    const result = parseShardConfig("USERS", {
+      DATABASE_SHARD_URLS: "postgres://h/shared0",
+      USERS_DATABASE_SHARD_URLS: "postgres://h/u0",
+    });
     expect(result.ok).toBe(false);
     expect(!result.ok && result.problems[0]).toMatch(/DATABASE_SHARD_URLS is not read.*USERS_DATABASE_SHARD_URLS/);
   });

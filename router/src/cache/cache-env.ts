@@ -4,7 +4,10 @@ import { envFields } from "@plaza/kit";
 import type { CacheScope } from "./cache-policy.ts";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const defaultInstanceId = () => hostname().replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 64) || "router";
+const defaultInstanceId = () =>
+  hostname()
+    .replace(/[^A-Za-z0-9._-]/g, "-")
+    .slice(0, 64) || "router";
 
 /** The router's caching settings (merged into the router's env schema, so every problem is reported at once). */
 export const cacheEnvFields = {
@@ -13,7 +16,10 @@ export const cacheEnvFields = {
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'")
     .default(defaultInstanceId),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+    .optional(),
   REDIS_KEY_PREFIX: z.string().default("plaza:"),
   KAFKA_BROKERS: envFields.csv().default([]),
   KAFKA_GROUP_PREFIX: z.string().default(""),

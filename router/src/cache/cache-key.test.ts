@@ -3,7 +3,9 @@ import { responseCacheKey, scopeKey, stableStringify } from "./cache-key.ts";
 
 describe("response cache keys", () => {
   it("ignore the order of variable keys but nothing else", () => {
-    expect(stableStringify({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"x":1,"y":2}]},"b":1}');
+    expect(stableStringify({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[1,{"x":1,"y":2}]},"b":1}',
+    );
     const key = (vars: unknown, scope = "public", op: string | null = null) => responseCacheKey("{ a }", op, vars, scope);
     expect(key({ a: 1, b: 2 })).toBe(key({ b: 2, a: 1 }));
     expect(key(undefined)).toBe(key({}));

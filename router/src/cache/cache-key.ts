@@ -22,7 +22,12 @@ export function scopeKey(scope: "PUBLIC" | "PRIVATE", viewerId: string | null): 
  * The one cache key function, used by the GraphQL path (the response-cache plugin) and by the HTTP fast path:
  * both must derive identical keys from the query text as sent, the operation name, the raw variables and the scope.
  */
-export function responseCacheKey(documentText: string, operationName: string | null | undefined, variables: unknown, scope: string): string {
+export function responseCacheKey(
+  documentText: string,
+  operationName: string | null | undefined,
+  variables: unknown,
+  scope: string,
+): string {
   return createHash("sha256")
     .update(documentText)
     .update("\u0000")

@@ -4,30 +4,60 @@ import { createDocumentAnalyzer } from "./document-analysis.ts";
 import { plazaCachePolicy } from "./plaza-cache-policy.ts";
 
 const schema = buildSchema(/* GraphQL */ `
-  type User { id: ID! handle: String! posts: [Post!]! }
-  type Post { id: ID! body: String! author: User! likeCount: Int! viewerHasLiked: Boolean! }
-  type Counter { resourceId: ID! value: Int! }
-  type Query { me: User user(id: ID!): User post(id: ID!): Post feed: [Post!]! counter(resourceId: ID!): Counter }
-  type Mutation { updateProfile(bio: String): User! }
+  type User {
+    id: ID!
+    handle: String!
+    posts: [Post!]!
+  }
+  type Post {
+    id: ID!
+    body: String!
+    author: User!
+    likeCount: Int!
+    viewerHasLiked: Boolean!
+  }
+  type Counter {
+    resourceId: ID!
+    value: Int!
+  }
+  type Query {
+    me: User
+    user(id: ID!): User
+    post(id: ID!): Post
+    feed: [Post!]!
+    counter(resourceId: ID!): Counter
+  }
+  type Mutation {
+    updateProfile(bio: String): User!
+  }
 `);
 const analyzer = createDocumentAnalyzer(schema, plazaCachePolicy());
 const analyze = (query: string, operationName?: string) => analyzer.analyze(parse(query), operationName);
 
 describe("document analysis", () => {
   it("shares results that do not depend on the viewer", () => {
-    expect(analyze("{ post(id: 1) { body author { handle } likeCount } }")).toMatchObject({ kind: "query", cacheable: true, scope: "PUBLIC" });
+    expect(analyze("{ post(id: 1) { body author { handle } likeCount } }")).toMatchObject({
+      kind: "query",
+      cacheable: true,
+      scope: "PUBLIC",
+    });
   });
 
   it("makes results per viewer when a private field is selected anywhere, fragments included", () => {
     expect(analyze("{ me { id } }")).toMatchObject({ cacheable: true, scope: "PRIVATE" });
-    const viaFragment = "query Q { user(id: 1) { posts { ...P } } } fragment P on Post { id ...Q2 } fragment Q2 on Post { viewerHasLiked }";
+    const viaFragment =
+      "query Q { user(id: 1) { posts { ...P } } } fragment P on Post { id ...Q2 } fragment Q2 on Post { viewerHasLiked }";
     expect(analyze(viaFragment)).toMatchObject({ cacheable: true, scope: "PRIVATE" });
   });
 
   it("never caches fields with TTL 0, introspection, mutations or unknown operations", () => {
     expect(analyze("{ feed { id } }").cacheable).toBe(false);
     expect(analyze("{ __schema { types { name } } }").cacheable).toBe(false);
-    expect(analyze("mutation { updateProfile(bio: null) { id } }")).toMatchObject({ kind: "mutation", cacheable: false, rootFields: ["updateProfile"] });
+    expect(analyze("mutation { updateProfile(bio: null) { id } }")).toMatchObject({
+      kind: "mutation",
+      cacheable: false,
+      rootFields: ["updateProfile"],
+    });
     expect(analyze("query A { me { id } } query B { post(id: 1) { id } }", "B")).toMatchObject({ name: "B", scope: "PUBLIC" });
     expect(analyze("query A { me { id } } query B { post(id: 1) { id } }", "C").kind).toBe("invalid");
   });

@@ -47,12 +47,18 @@ export function startInvalidationConsumer(options: InvalidationConsumerOptions):
           return;
         }
         subscription = joinedSubscription;
-        options.logger.info({ groupId: options.groupId, topics: options.topics }, "response cache: consuming invalidation events");
+        options.logger.info(
+          { groupId: options.groupId, topics: options.topics },
+          "response cache: consuming invalidation events",
+        );
         markJoined();
         return;
       } catch (err) {
         if (stopped) return;
-        options.logger.warn({ err, groupId: options.groupId, retryInMs: delay }, "response cache: cannot consume invalidation events yet");
+        options.logger.warn(
+          { err, groupId: options.groupId, retryInMs: delay },
+          "response cache: cannot consume invalidation events yet",
+        );
         await new Promise<void>((resolve) => {
           wake = resolve;
           setTimeout(resolve, delay).unref();

@@ -10,7 +10,12 @@ const user = (id: unknown): EntityRef[] => (text(id) ? [{ typename: "User", id: 
 const post = (id: unknown): EntityRef[] => (text(id) ? [{ typename: "Post", id: text(id) }] : []);
 /** A counter's value shows as `Counter` (keyed by resourceId) and, for posts, as `Post.likeCount` & co. */
 const counted = (resourceId: unknown): EntityRef[] =>
-  text(resourceId) ? [{ typename: "Counter", id: text(resourceId) }, { typename: "Post", id: text(resourceId) }] : [];
+  text(resourceId)
+    ? [
+        { typename: "Counter", id: text(resourceId) },
+        { typename: "Post", id: text(resourceId) },
+      ]
+    : [];
 
 /**
  * The one place that says which cached entities a domain event changes. Every router instance runs every event

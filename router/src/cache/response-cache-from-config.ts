@@ -51,7 +51,11 @@ export function createResponseCacheFromConfig(
   if (!settings.responseCache.enabled) return { close: async () => {} };
   const logger = deps.logger.child({ component: "response-cache" });
   const redis = settings.redisUrl
-    ? createCacheRedisClient({ url: settings.redisUrl, commandTimeoutMs: Math.max(1_000, settings.responseCache.redisTimeoutMs * 10), logger })
+    ? createCacheRedisClient({
+        url: settings.redisUrl,
+        commandTimeoutMs: Math.max(1_000, settings.responseCache.redisTimeoutMs * 10),
+        logger,
+      })
     : undefined;
   const ownBus =
     !deps.bus && settings.kafkaBrokers.length > 0

@@ -130,7 +130,8 @@ export function createRouterResponseCache(options: RouterResponseCacheOptions): 
       logger,
       handle: async (event) => {
         const tags = entitiesForEvent(event).map(entityTag);
-        if (tags.length > 0) await invalidateTags(tags, "event", { id: event.id, type: event.type, aggregateId: event.aggregateId });
+        if (tags.length > 0)
+          await invalidateTags(tags, "event", { id: event.id, type: event.type, aggregateId: event.aggregateId });
       },
     });
   } else {

@@ -38,7 +38,11 @@ export interface TwoLevelCacheOptions {
   readTimeoutMs?: number;
   metrics: Pick<
     RouterMetrics,
-    "responseCacheLookups" | "responseCacheInvalidations" | "responseCacheL1Bytes" | "responseCacheL2Errors" | "responseCacheStaleStoresSkipped"
+    | "responseCacheLookups"
+    | "responseCacheInvalidations"
+    | "responseCacheL1Bytes"
+    | "responseCacheL2Errors"
+    | "responseCacheStaleStoresSkipped"
   >;
   logger: Logger;
   maxQueuedInvalidations?: number;
@@ -99,7 +103,10 @@ export function createTwoLevelCache(options: TwoLevelCacheOptions): TwoLevelCach
       // Too much missed to replay: entries stored before the outage may be stale until their TTL ran out.
       queued.clear();
       l2BlockedUntil = now() + options.maxTtlMs;
-      logger.warn({ blockedForMs: options.maxTtlMs }, "response cache: too many invalidations missed by redis; not using it until old entries expired");
+      logger.warn(
+        { blockedForMs: options.maxTtlMs },
+        "response cache: too many invalidations missed by redis; not using it until old entries expired",
+      );
     }
     void replay();
   }

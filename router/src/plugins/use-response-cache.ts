@@ -175,7 +175,10 @@ export function useResponseCache(options: UseResponseCacheOptions): Plugin<Route
     if (!mutationType) return [];
     const refs: EntityRef[] = [];
     const operation = args.document.definitions.find(
-      (d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === "mutation" && (!args.operationName || d.name?.value === args.operationName),
+      (d) =>
+        d.kind === Kind.OPERATION_DEFINITION &&
+        d.operation === "mutation" &&
+        (!args.operationName || d.name?.value === args.operationName),
     );
     if (operation?.kind !== Kind.OPERATION_DEFINITION) return [];
     for (const selection of operation.selectionSet.selections) {

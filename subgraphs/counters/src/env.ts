@@ -28,4 +28,5 @@ export const countersEnvSchema = commonSubgraphEnv.extend({
 
 export type CountersConfig = ReturnType<typeof loadCountersConfig>;
 
-export const loadCountersConfig = (source?: Record<string, string | undefined>) => loadSubgraphConfig("counters", countersEnvSchema, source);
+export const loadCountersConfig = (source?: Record<string, string | undefined>) =>
+  loadSubgraphConfig("counters", countersEnvSchema, source);

@@ -3,8 +3,15 @@ import type { ServiceMetrics } from "@plaza/kit";
 /** The counters subgraph's own metrics, beside kit's HTTP/GraphQL ones (all named plaza_counters_*). */
 export function createCountersMetrics(metrics: ServiceMetrics) {
   return {
-    redisRoundTrips: metrics.counter("redis_round_trips_total", "Round trips to the hot store (Redis) by operation", ["operation"]),
-    logAppendBatch: metrics.histogram("log_append_batch_events", "Events per produce request to the counter log", [], [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]),
+    redisRoundTrips: metrics.counter("redis_round_trips_total", "Round trips to the hot store (Redis) by operation", [
+      "operation",
+    ]),
+    logAppendBatch: metrics.histogram(
+      "log_append_batch_events",
+      "Events per produce request to the counter log",
+      [],
+      [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    ),
     logAppendDuration: metrics.histogram("log_append_duration_seconds", "Duration of produce requests to the counter log"),
     persistedEvents: metrics.counter("persisted_events_total", "Counter log events applied to Postgres by the write-behind"),
     persistBatchDuration: metrics.histogram("persist_batch_duration_seconds", "Duration of one write-behind batch (all shards)"),

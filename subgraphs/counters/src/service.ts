@@ -42,7 +42,13 @@ export function createHotStore(
   const redis =
     deps.redis ??
     (config.REDIS_URL
-      ? createRedisFromConfig({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, logger: deps.logger, health: deps.health, name: "plaza-counters" })
+      ? createRedisFromConfig({
+          url: config.REDIS_URL,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          logger: deps.logger,
+          health: deps.health,
+          name: "plaza-counters",
+        })
       : undefined);
   if (!redis) {
     const changes = createMemoryCounterChanges();
@@ -97,7 +103,9 @@ export async function createCounterLogFromConfig(
     onAppend:
       bus &&
       ((events) => {
-        bus.publish(events).catch((err: unknown) => deps.logger.warn({ err }, "could not forward counter events to the event bus"));
+        bus
+          .publish(events)
+          .catch((err: unknown) => deps.logger.warn({ err }, "could not forward counter events to the event bus"));
       }),
   });
 }
@@ -118,7 +126,10 @@ export interface CountersService {
 }
 
 /** Wires the counters subgraph from configuration and a bus; shared by its own main() and the single-process launcher. */
-export async function startCountersService(config: CountersConfig, deps: { bus: EventBus; logger: Logger; redis?: Redis }): Promise<CountersService> {
+export async function startCountersService(
+  config: CountersConfig,
+  deps: { bus: EventBus; logger: Logger; redis?: Redis },
+): Promise<CountersService> {
   const logger = deps.logger.child({ service: "counters" });
   const metrics = createMetrics("counters");
   const countersMetrics = createCountersMetrics(metrics);
@@ -137,7 +148,8 @@ export async function startCountersService(config: CountersConfig, deps: { bus: 
   // Undone in reverse order when start-up fails half-way, and by stop().
   const teardown: Array<() => Promise<unknown>> = [() => storage.close()];
   const undo = async () => {
-    for (const step of teardown.reverse()) await step().catch((err: unknown) => logger.warn({ err }, "counters teardown step failed"));
+    for (const step of teardown.reverse())
+      await step().catch((err: unknown) => logger.warn({ err }, "counters teardown step failed"));
   };
   try {
     const snapshots = createSqlCounterSnapshots({ shards: storage.shards.router });

@@ -11,9 +11,12 @@ import type { CounterSnapshots } from "../src/application/ports/counter-snapshot
 
 /** Two migrated counters shards: real Postgres databases, or in-memory PGlite (the embedded default). */
 export async function openCountersTestShards(kind: "postgres" | "pglite") {
-  const databases: TestDatabase[] = kind === "postgres" ? await Promise.all([0, 1].map(() => createTestDatabase("counters"))) : [];
+  const databases: TestDatabase[] =
+    kind === "postgres" ? await Promise.all([0, 1].map(() => createTestDatabase("counters"))) : [];
   const shards: PrismaShards<PrismaClient> = await createPrismaShards({
-    ...(kind === "postgres" ? { shardUrls: databases.map((db) => db.url), poolMax: 4 } : { pgliteDirs: ["memory://", "memory://"] }),
+    ...(kind === "postgres"
+      ? { shardUrls: databases.map((db) => db.url), poolMax: 4 }
+      : { pgliteDirs: ["memory://", "memory://"] }),
     bucketCount: 16,
     makeClient: (adapter) => new PrismaClient({ adapter }),
   });
@@ -59,7 +62,10 @@ export function runCounterSnapshotsContract(name: string, kind: "postgres" | "pg
       // A redelivery that overlaps new events applies only the new ones.
       const second = batch([inc(ids[0]!, 10)]);
       expect(await snapshots.applyBatch(logId, { ...second, records: [...first.records, ...second.records] })).toBe(1);
-      const read = await snapshots.read(logId, [...ids.map((resourceId) => ({ resourceId, type: "VIEW" as const })), { resourceId: "none", type: "VIEW" }]);
+      const read = await snapshots.read(logId, [
+        ...ids.map((resourceId) => ({ resourceId, type: "VIEW" as const })),
+        { resourceId: "none", type: "VIEW" },
+      ]);
       expect(read.map((e) => e.value)).toEqual([11, ...ids.slice(1).map((_, i) => i + 2), 0]);
       expect(read[0]!.baseOffset).toBe(second.lastOffset);
       expect(read.at(-1)!.baseOffset).toBe(-1);
@@ -69,8 +75,14 @@ export function runCounterSnapshotsContract(name: string, kind: "postgres" | "pg
 
     it("counts a like once per user and moves the count on flips only", async () => {
       const postId = randomUUID();
-      await snapshots.applyBatch(logId, batch([like(postId, "u1"), like(postId, "u1"), like(postId, "u2"), unlike(postId, "u3")]));
-      await snapshots.applyBatch(logId, batch([unlike(postId, "u2"), like(postId, "u3"), unlike(postId, "u3"), like(postId, "u3")]));
+      await snapshots.applyBatch(
+        logId,
+        batch([like(postId, "u1"), like(postId, "u1"), like(postId, "u2"), unlike(postId, "u3")]),
+      );
+      await snapshots.applyBatch(
+        logId,
+        batch([unlike(postId, "u2"), like(postId, "u3"), unlike(postId, "u3"), like(postId, "u3")]),
+      );
       const [entry] = await snapshots.read(logId, [{ resourceId: postId, type: "LIKE" }]);
       expect(entry!.value).toBe(2);
       expect([...entry!.likers!].sort()).toEqual(["u1", "u3"]);
@@ -87,7 +99,11 @@ export function runCounterSnapshotsContract(name: string, kind: "postgres" | "pg
       const ids = Array.from({ length: 25 }, () => randomUUID());
       await snapshots.applyBatch(scanLog, batch([...ids.map((id) => inc(id, 2, "SHARE")), like(ids[0]!, "u9")], 3));
       const seen: string[] = [];
-      await snapshots.scan(scanLog, async (entries) => void seen.push(...entries.map((e) => `${e.key.type}:${e.key.resourceId}:${e.value}:${e.baseOffset}`)), 7);
+      await snapshots.scan(
+        scanLog,
+        async (entries) => void seen.push(...entries.map((e) => `${e.key.type}:${e.key.resourceId}:${e.value}:${e.baseOffset}`)),
+        7,
+      );
       const mine = seen.filter((s) => ids.some((id) => s.includes(id)));
       expect(mine).toHaveLength(26);
       expect(mine.filter((s) => s.startsWith("SHARE:")).every((s) => s.endsWith(`:2:${offset - 1}`))).toBe(true);

@@ -149,7 +149,10 @@ export function runCounterStoreContract(name: string, open: () => Promise<StoreU
           ]),
         ).toBe(2);
         expect(await store.seed([{ key, value: 999, baseOffset: 0 }])).toBe(0);
-        expect(await store.applyIncrement(key, 5, { partition: 0, offset: seededAt.offset - 1 })).toEqual({ cold: false, value: 11 });
+        expect(await store.applyIncrement(key, 5, { partition: 0, offset: seededAt.offset - 1 })).toEqual({
+          cold: false,
+          value: 11,
+        });
         expect(await store.applyIncrement(key, 5, at())).toEqual({ cold: false, value: 16 });
         expect(await store.readPosts([postId], "u3")).toEqual([{ likeCount: 2, viewCount: null, viewerHasLiked: true }]);
         expect(await store.applyLike(postId, "u3", true, at())).toMatchObject({ value: 2, liked: true });
@@ -159,7 +162,9 @@ export function runCounterStoreContract(name: string, open: () => Promise<StoreU
       it("seeds large like sets", async () => {
         const big = randomUUID();
         const likers = Array.from({ length: 1_234 }, (_, i) => `user-${i}`);
-        expect(await store.seed([{ key: { resourceId: big, type: "LIKE" }, value: likers.length, baseOffset: -1, likers }])).toBe(1);
+        expect(await store.seed([{ key: { resourceId: big, type: "LIKE" }, value: likers.length, baseOffset: -1, likers }])).toBe(
+          1,
+        );
         const [counts] = await store.readPosts([big], "user-1233");
         expect(counts).toMatchObject({ likeCount: 1_234, viewerHasLiked: true });
       });

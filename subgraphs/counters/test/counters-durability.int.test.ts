@@ -46,7 +46,8 @@ describe("counters survive the loss of Redis", () => {
     on.gql<{ incrementCounter: { value: number } }>(INCREMENT, { input: { resourceId, type, delta } });
   const value = async (resourceId: string, type = "VIEW", on = a) =>
     (await on.gql<{ counter: { value: number } }>(COUNTER, { id: resourceId, type })).data?.counter.value;
-  const redisHas = async (resourceId: string, type = "VIEW") => (await redis.exists(`${deployment.env.REDIS_KEY_PREFIX}ctr:v:${type}:${resourceId}`)) === 1;
+  const redisHas = async (resourceId: string, type = "VIEW") =>
+    (await redis.exists(`${deployment.env.REDIS_KEY_PREFIX}ctr:v:${type}:${resourceId}`)) === 1;
   const isWarm = async () => (await redis.exists(`${deployment.env.REDIS_KEY_PREFIX}ctr:warm`)) === 1;
 
   it("rebuilds counters and like sets on a cold key after FLUSHALL", async () => {
@@ -98,10 +99,13 @@ describe("counters survive the loss of Redis", () => {
     expect(flushed).toBe(true);
     expect(results.filter((r) => r.errors)).toEqual([]);
     expect(await value(id)).toBe(300);
-    await waitFor(async () => (await a.service.snapshots.read(a.service.log.id, [{ resourceId: id, type: "VIEW" }]))[0]!.value === 300, {
-      timeoutMs: 30_000,
-      description: "300 persisted",
-    });
+    await waitFor(
+      async () => (await a.service.snapshots.read(a.service.log.id, [{ resourceId: id, type: "VIEW" }]))[0]!.value === 300,
+      {
+        timeoutMs: 30_000,
+        description: "300 persisted",
+      },
+    );
     // And once more from scratch: the durable copy alone gives the same count.
     await redis.flushall();
     expect(await value(id)).toBe(300);

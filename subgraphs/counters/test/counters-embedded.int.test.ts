@@ -46,7 +46,9 @@ describe("counters on embedded defaults", () => {
 
   it("counts, likes, loses the in-memory store, and rebuilds it from PGlite", async () => {
     const id = randomUUID();
-    const results = await Promise.all(Array.from({ length: 200 }, () => a.gql(INCREMENT, { input: { resourceId: id, type: "VIEW", delta: 1 } })));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => a.gql(INCREMENT, { input: { resourceId: id, type: "VIEW", delta: 1 } })),
+    );
     expect(results.filter((r) => r.errors)).toEqual([]);
     const postId = await createPost(a);
     await Promise.all(Array.from({ length: 50 }, () => a.gql(LIKE, { id: postId }, "u1")));
@@ -65,7 +67,10 @@ describe("counters on embedded defaults", () => {
     await a.stop();
     a = await startInstance(env);
     expect(await value(id, "SHARE")).toBe(50);
-    expect((await a.gql<{ incrementCounter: { value: number } }>(INCREMENT, { input: { resourceId: id, type: "SHARE", delta: 1 } })).data?.incrementCounter.value).toBe(51);
+    expect(
+      (await a.gql<{ incrementCounter: { value: number } }>(INCREMENT, { input: { resourceId: id, type: "SHARE", delta: 1 } }))
+        .data?.incrementCounter.value,
+    ).toBe(51);
   });
 
   it("delivers counterChanged over graphql-ws", async () => {

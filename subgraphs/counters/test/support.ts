@@ -20,7 +20,11 @@ export interface RunningCounters {
   env: Record<string, string>;
   url: string;
   /** A GraphQL request signed like the router signs it, as `viewerId` (null: anonymous). */
-  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, viewerId?: string | null): Promise<GqlResult<T>>;
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    viewerId?: string | null,
+  ): Promise<GqlResult<T>>;
   /** A graphql-ws client authenticated like the router's upstream connection. */
   wsClient(viewerId?: string | null): Client;
   stop(): Promise<void>;
@@ -34,7 +38,9 @@ export interface Deployment {
 }
 
 /** A counters deployment on fresh test databases, the run's Kafka, and the given Redis (default: the run's, under a unique prefix). */
-export async function createDeployment(opts: { redisUrl?: string; shards?: number; env?: Record<string, string> } = {}): Promise<Deployment> {
+export async function createDeployment(
+  opts: { redisUrl?: string; shards?: number; env?: Record<string, string> } = {},
+): Promise<Deployment> {
   const databases = await Promise.all(Array.from({ length: opts.shards ?? 2 }, () => createTestDatabase("counters")));
   const env: Record<string, string> = {
     NODE_ENV: "test",
@@ -55,13 +61,21 @@ export async function createDeployment(opts: { redisUrl?: string; shards?: numbe
 }
 
 /** One instance of the counters service, with its own event bus, as `main()` wires it. */
-export async function startInstance(env: Record<string, string>, deps: { redis?: Redis; bus?: EventBus } = {}): Promise<RunningCounters> {
+export async function startInstance(
+  env: Record<string, string>,
+  deps: { redis?: Redis; bus?: EventBus } = {},
+): Promise<RunningCounters> {
   const config = loadCountersConfig(env);
   const logger = createLogger({ service: "counters-test", level: env.LOG_LEVEL ?? "silent" });
   const bus =
     deps.bus ??
     (config.KAFKA_BROKERS.length > 0
-      ? createKafkaEventBus({ brokers: config.KAFKA_BROKERS, logger, groupIdPrefix: config.KAFKA_GROUP_PREFIX, consumer: { maxWaitTimeMs: 100 } })
+      ? createKafkaEventBus({
+          brokers: config.KAFKA_BROKERS,
+          logger,
+          groupIdPrefix: config.KAFKA_GROUP_PREFIX,
+          consumer: { maxWaitTimeMs: 100 },
+        })
       : createInProcessEventBus({ logger }));
   const service = await startCountersService(config, { bus, logger, redis: deps.redis });
   const url = `http://127.0.0.1:${service.port}/graphql`;
@@ -75,7 +89,11 @@ export async function startInstance(env: Record<string, string>, deps: { redis?:
     async gql(query, variables, viewerId = null) {
       const response = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "application/graphql-response+json", [INTERNAL_AUTH_HEADER]: sign(viewerId) },
+        headers: {
+          "content-type": "application/json",
+          accept: "application/graphql-response+json",
+          [INTERNAL_AUTH_HEADER]: sign(viewerId),
+        },
         body: JSON.stringify({ query, variables }),
       });
       return { status: response.status, ...((await response.json()) as object) };

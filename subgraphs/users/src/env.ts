@@ -5,7 +5,12 @@ import { commonSubgraphEnv, loadSubgraphConfig } from "@plaza/runtime";
 export const usersEnvSchema = commonSubgraphEnv.extend({
   USERS_PORT: envFields.port(4001),
   JWT_SECRET: envFields.secret("JWT_SECRET"),
-  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(3600),
+  JWT_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 24 * 3600)
+    .default(3600),
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(1024).default(19_456),
   ARGON2_TIME_COST: z.coerce.number().int().min(1).default(2),
   /** Hot users kept in process (0 disables the entity cache). */
@@ -16,4 +21,5 @@ export const usersEnvSchema = commonSubgraphEnv.extend({
 
 export type UsersConfig = ReturnType<typeof loadUsersConfig>;
 
-export const loadUsersConfig = (source?: Record<string, string | undefined>) => loadSubgraphConfig("users", usersEnvSchema, source);
+export const loadUsersConfig = (source?: Record<string, string | undefined>) =>
+  loadSubgraphConfig("users", usersEnvSchema, source);

@@ -49,8 +49,14 @@ export async function startUsersService(config: UsersConfig, deps: { bus: EventB
           maxEntries: config.USERS_ENTITY_CACHE_MAX_ENTRIES,
           ttlMs: config.USERS_ENTITY_CACHE_TTL_MS,
           metrics: {
-            lookups: metrics.counter("entity_cache_lookups_total", "User entity cache lookups by result (hit, miss, coalesced)", ["result"]),
-            evictions: metrics.counter("entity_cache_evictions_total", "Users evicted from the entity cache, by source (write, event)", ["source"]),
+            lookups: metrics.counter("entity_cache_lookups_total", "User entity cache lookups by result (hit, miss, coalesced)", [
+              "result",
+            ]),
+            evictions: metrics.counter(
+              "entity_cache_evictions_total",
+              "Users evicted from the entity cache, by source (write, event)",
+              ["source"],
+            ),
           },
         })
       : undefined;

@@ -12,9 +12,12 @@ export interface UsersTestShards {
 
 /** Two migrated users shards: real Postgres databases, or in-memory PGlite (the embedded default). */
 export async function openUsersTestShards(kind: "postgres" | "pglite", count = 2): Promise<UsersTestShards> {
-  const databases: TestDatabase[] = kind === "postgres" ? await Promise.all(Array.from({ length: count }, () => createTestDatabase("users"))) : [];
+  const databases: TestDatabase[] =
+    kind === "postgres" ? await Promise.all(Array.from({ length: count }, () => createTestDatabase("users"))) : [];
   const shards = await createPrismaShards({
-    ...(kind === "postgres" ? { shardUrls: databases.map((db) => db.url), poolMax: 5 } : { pgliteDirs: Array(count).fill("memory://") }),
+    ...(kind === "postgres"
+      ? { shardUrls: databases.map((db) => db.url), poolMax: 5 }
+      : { pgliteDirs: Array(count).fill("memory://") }),
     // Few buckets so a handful of keys lands on both shards.
     bucketCount: 16,
     makeClient: (adapter) => new PrismaClient({ adapter }),
@@ -24,7 +27,11 @@ export async function openUsersTestShards(kind: "postgres" | "pglite", count = 2
     shards,
     async outbox() {
       const rows = await Promise.all(
-        shards.all.map((shard) => shard.sql.query<{ type: string; key: string; payload: never; seq: string }>("SELECT type, key, payload, seq FROM outbox_events ORDER BY seq")),
+        shards.all.map((shard) =>
+          shard.sql.query<{ type: string; key: string; payload: never; seq: string }>(
+            "SELECT type, key, payload, seq FROM outbox_events ORDER BY seq",
+          ),
+        ),
       );
       return rows.flat();
     },

@@ -3,6 +3,8 @@ import { runUserRepositoryContract } from "./user-repository.contract.ts";
 import { openUsersTestShards } from "./support.ts";
 
 // The entity cache in front of the repository keeps every promise of the contract (reads after writes included).
-runUserRepositoryContract("PGlite shards behind the entity cache", () => openUsersTestShards("pglite"), (inner) =>
-  createCachedUserRepository({ inner, maxEntries: 1_000, ttlMs: 60_000 }),
+runUserRepositoryContract(
+  "PGlite shards behind the entity cache",
+  () => openUsersTestShards("pglite"),
+  (inner) => createCachedUserRepository({ inner, maxEntries: 1_000, ttlMs: 60_000 }),
 );

@@ -75,7 +75,9 @@ export function runUserRepositoryContract(
     it("lets exactly one of many concurrent sign-ups for one handle win, across shards", async () => {
       const handle = unique("race");
       // Different emails spread the users over both shards; the handle's shard decides.
-      const attempts = Array.from({ length: 8 }, (_, i) => repo.create({ ...newUser(), email: `${handle}-${i}@example.com`, handle }));
+      const attempts = Array.from({ length: 8 }, (_, i) =>
+        repo.create({ ...newUser(), email: `${handle}-${i}@example.com`, handle }),
+      );
       const results = await Promise.allSettled(attempts);
       const won = results.filter((r) => r.status === "fulfilled");
       expect(won).toHaveLength(1);

@@ -53,7 +53,11 @@ export interface CounterService {
 }
 
 /** A store call that found its counter cold is repeated after rebuilding it (twice more at most: a second loss meanwhile). */
-async function withRebuild<R extends { cold: boolean }>(rebuilder: Rebuilder, keys: readonly CounterKey[], call: () => Promise<R>) {
+async function withRebuild<R extends { cold: boolean }>(
+  rebuilder: Rebuilder,
+  keys: readonly CounterKey[],
+  call: () => Promise<R>,
+) {
   for (let attempt = 0; ; attempt++) {
     const result = await call();
     if (!result.cold) return result as Exclude<R, { cold: true }>;
@@ -120,7 +124,9 @@ export function createCounterService(deps: CounterServiceDeps): CounterService {
       const reservation = await store.reserveIdempotencyKey(scope, String(delta), rules.idempotencyTtlSeconds);
       if (!reservation.reserved) {
         if (reservation.fingerprint !== String(delta)) {
-          throw new PlazaError("IDEMPOTENCY_KEY_REUSED", "idempotencyKey was already used with a different delta", { field: "idempotencyKey" });
+          throw new PlazaError("IDEMPOTENCY_KEY_REUSED", "idempotencyKey was already used with a different delta", {
+            field: "idempotencyKey",
+          });
         }
         // Already counted (or being counted right now): answer with the current value.
         const [value] = await read([key]);

@@ -19,7 +19,9 @@ import { createCounterLogFromConfig, createHotStore } from "../service.ts";
 
 const { values } = parseArgs({ options: { reset: { type: "boolean", default: false }, help: { type: "boolean", short: "h" } } });
 if (values.help) {
-  console.log("usage: counters:rebuild [--reset]   (rebuilds Redis from Postgres + the counter log; see subgraphs/counters/README.md)");
+  console.log(
+    "usage: counters:rebuild [--reset]   (rebuilds Redis from Postgres + the counter log; see subgraphs/counters/README.md)",
+  );
   process.exit(0);
 }
 
@@ -47,7 +49,13 @@ let exitCode = 0;
 try {
   const writeBehind = await startWriteBehind({ log, snapshots, logger });
   try {
-    const rebuilder = createRebuilder({ log, snapshots, store: hot.store, logger, timeoutMs: Math.max(config.COUNTERS_REBUILD_TIMEOUT_MS, 120_000) });
+    const rebuilder = createRebuilder({
+      log,
+      snapshots,
+      store: hot.store,
+      logger,
+      timeoutMs: Math.max(config.COUNTERS_REBUILD_TIMEOUT_MS, 120_000),
+    });
     if (values.reset) {
       const removed = await hot.store.forget();
       console.log(`dropped ${removed} counter and like keys from Redis`);

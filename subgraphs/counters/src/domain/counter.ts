@@ -54,7 +54,8 @@ export interface DeltaRules {
  */
 export function validateDelta(type: CounterType, delta: number, rules: DeltaRules): number {
   if (!Number.isInteger(delta) || delta === 0) throw badUserInput("delta", "delta must be a non-zero integer");
-  if (Math.abs(delta) > rules.maxDelta) throw badUserInput("delta", `delta must be between -${rules.maxDelta} and ${rules.maxDelta}`);
+  if (Math.abs(delta) > rules.maxDelta)
+    throw badUserInput("delta", `delta must be between -${rules.maxDelta} and ${rules.maxDelta}`);
   if (type === "LIKE" && delta < 0) throw badUserInput("delta", "a LIKE counter cannot be decremented: use unlikePost");
   return delta;
 }

@@ -19,9 +19,12 @@ describe("user validation", () => {
     expect(normalizeHandle("Alice_01")).toBe("alice_01");
   });
 
-  it.each(["", "no-at-sign", "a@b", "two@@signs.com", "sp ace@x.com", `${"a".repeat(250)}@x.com`])("rejects email %j", (email) => {
-    expect(fieldOf(() => normalizeEmail(email))).toEqual({ code: "BAD_USER_INPUT", field: "email" });
-  });
+  it.each(["", "no-at-sign", "a@b", "two@@signs.com", "sp ace@x.com", `${"a".repeat(250)}@x.com`])(
+    "rejects email %j",
+    (email) => {
+      expect(fieldOf(() => normalizeEmail(email))).toEqual({ code: "BAD_USER_INPUT", field: "email" });
+    },
+  );
 
   it.each(["ab", "has space", "dash-ed", "émile", "a".repeat(31)])("rejects handle %j", (handle) => {
     expect(fieldOf(() => normalizeHandle(handle))).toEqual({ code: "BAD_USER_INPUT", field: "handle" });

@@ -9,7 +9,11 @@ export const POST_PROJECTION_GROUP = "counters.post-projection";
  * on first start (posts created before this service existed can be liked too); both writes are idempotent upserts,
  * so redelivery is harmless.
  */
-export async function startPostProjectionConsumer(deps: { bus: EventBus; posts: PostDirectory; logger: Logger }): Promise<Subscription> {
+export async function startPostProjectionConsumer(deps: {
+  bus: EventBus;
+  posts: PostDirectory;
+  logger: Logger;
+}): Promise<Subscription> {
   const dispatcher = createEventDispatcher()
     .on(PostCreated, async (event) => {
       const { postId, authorId, createdAt } = event.payload;
@@ -19,5 +23,10 @@ export async function startPostProjectionConsumer(deps: { bus: EventBus; posts: 
       const { postId, authorId, deletedAt } = event.payload;
       await deps.posts.recordDeleted({ postId, authorId, deletedAt: new Date(deletedAt) });
     });
-  return deps.bus.subscribe({ groupId: POST_PROJECTION_GROUP, topics: dispatcher.topics, handler: dispatcher.handle, fromBeginning: true });
+  return deps.bus.subscribe({
+    groupId: POST_PROJECTION_GROUP,
+    topics: dispatcher.topics,
+    handler: dispatcher.handle,
+    fromBeginning: true,
+  });
 }

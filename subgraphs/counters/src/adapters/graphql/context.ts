@@ -33,9 +33,12 @@ export function createCountersContext(services: CountersServices) {
       ...base,
       services,
       get counterLoader() {
-        return (counterLoader ??= new DataLoader((ids: readonly string[]) => services.counters.read(ids.map(parseCounterKeyString)), {
-          maxBatchSize: services.batchLimit,
-        }));
+        return (counterLoader ??= new DataLoader(
+          (ids: readonly string[]) => services.counters.read(ids.map(parseCounterKeyString)),
+          {
+            maxBatchSize: services.batchLimit,
+          },
+        ));
       },
       get postLoader() {
         return (postLoader ??= new DataLoader((ids: readonly string[]) => services.counters.readPosts(ids, base.viewerId), {

@@ -1,5 +1,12 @@
 import { badUserInput } from "@plaza/kit";
-import { counterKeyString, toGraphQLCount, validateResourceId, type Counter, type CounterKey, type CounterType } from "../../domain/counter.ts";
+import {
+  counterKeyString,
+  toGraphQLCount,
+  validateResourceId,
+  type Counter,
+  type CounterKey,
+  type CounterType,
+} from "../../domain/counter.ts";
 import type { IncrementInput, PostCountsView } from "../../application/counter-service.ts";
 import { coalesce } from "../../application/coalesce.ts";
 import type { CountersContext } from "./context.ts";
@@ -9,7 +16,11 @@ type KeyArgs = { resourceId: string; type: CounterType };
 const keyOf = (args: KeyArgs): CounterKey => ({ resourceId: validateResourceId(args.resourceId), type: args.type });
 
 /** `Counter` as GraphQL shows it (a 32-bit Int), built once instead of resolving `value` per item of a large list. */
-const shown = (counter: Counter): Counter => ({ resourceId: counter.resourceId, type: counter.type, value: toGraphQLCount(counter.value) });
+const shown = (counter: Counter): Counter => ({
+  resourceId: counter.resourceId,
+  type: counter.type,
+  value: toGraphQLCount(counter.value),
+});
 
 async function loadCounter(key: CounterKey, ctx: CountersContext): Promise<Counter> {
   return shown({ ...key, value: await ctx.counterLoader.load(counterKeyString(key)) });
@@ -37,8 +48,10 @@ export const resolvers = {
       ctx.counterLoader.clear(counterKeyString(counter)).prime(counterKeyString(counter), counter.value);
       return shown(counter);
     },
-    likePost: (_: unknown, args: { postId: string }, ctx: CountersContext) => ctx.services.counters.like(args.postId, ctx.viewerId),
-    unlikePost: (_: unknown, args: { postId: string }, ctx: CountersContext) => ctx.services.counters.unlike(args.postId, ctx.viewerId),
+    likePost: (_: unknown, args: { postId: string }, ctx: CountersContext) =>
+      ctx.services.counters.like(args.postId, ctx.viewerId),
+    unlikePost: (_: unknown, args: { postId: string }, ctx: CountersContext) =>
+      ctx.services.counters.unlike(args.postId, ctx.viewerId),
   },
 
   Subscription: {
@@ -82,7 +95,10 @@ export const resolvers = {
   },
 
   Post: {
-    __resolveReference: async (ref: { id: string }, ctx: CountersContext) => ({ id: ref.id, ...(await ctx.postLoader.load(ref.id)) }),
+    __resolveReference: async (ref: { id: string }, ctx: CountersContext) => ({
+      id: ref.id,
+      ...(await ctx.postLoader.load(ref.id)),
+    }),
     likeCount: (post: PostCountsView) => toGraphQLCount(post.likeCount),
     viewCount: async (post: PostCountsView, _: unknown, ctx: CountersContext) =>
       toGraphQLCount(post.viewCount ?? (await ctx.postLoader.load(post.id)).viewCount),

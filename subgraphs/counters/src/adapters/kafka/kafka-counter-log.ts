@@ -122,7 +122,11 @@ export function createKafkaCounterLog(options: KafkaCounterLogOptions): CounterL
     const started = performance.now();
     try {
       await connectProducer();
-      const replies = await producer.send({ topic, acks: -1, messages: batch.map((p) => ({ ...p.message, partition: p.partition })) });
+      const replies = await producer.send({
+        topic,
+        acks: -1,
+        messages: batch.map((p) => ({ ...p.message, partition: p.partition })),
+      });
       // Messages of one partition are written in the order given, from that partition's base offset on.
       const next = new Map<number, number>();
       for (const reply of replies) next.set(reply.partition, Number(reply.baseOffset ?? reply.offset));
@@ -249,7 +253,10 @@ export function createKafkaCounterLog(options: KafkaCounterLogOptions): CounterL
             } catch (error) {
               if (!(error instanceof InvalidEventError)) throw error;
               // Not ours to count (another producer wrote garbage): skipped, and the offset still advances.
-              logger.warn({ partition: batch.partition, offset: message.offset, reason: error.reason }, "skipping an invalid counter log message");
+              logger.warn(
+                { partition: batch.partition, offset: message.offset, reason: error.reason },
+                "skipping an invalid counter log message",
+              );
             }
           }
           const lastOffset = Number(batch.messages[batch.messages.length - 1]!.offset);
@@ -293,9 +300,7 @@ export function createKafkaCounterLog(options: KafkaCounterLogOptions): CounterL
           },
         };
       });
-      const positions = messages.map(
-        (m) => new Promise<LogPosition>((resolve, reject) => queue.push({ ...m, resolve, reject })),
-      );
+      const positions = messages.map((m) => new Promise<LogPosition>((resolve, reject) => queue.push({ ...m, resolve, reject })));
       schedule();
       return Promise.all(positions);
     },

@@ -40,7 +40,10 @@ export function createMemoryCounterLog(options: MemoryCounterLogOptions = {}): C
   const partitionCount = Math.max(1, options.partitions ?? 8);
   const maxBatch = options.maxBatch ?? 1_000;
   const logger = options.logger;
-  const partitions: Partition[] = Array.from({ length: partitionCount }, (_, p) => ({ base: options.startOffsets?.get(p) ?? 0, entries: [] }));
+  const partitions: Partition[] = Array.from({ length: partitionCount }, (_, p) => ({
+    base: options.startOffsets?.get(p) ?? 0,
+    entries: [],
+  }));
   const readers = new Set<Reader>();
   const end = (p: Partition) => p.base + p.entries.length;
   let closed = false;

@@ -32,9 +32,11 @@ export function createRedisCounterChanges(options: { redis: Redis; logger: Logge
   const serialize = (channel: string, step: () => Promise<unknown>) => {
     const next = (pending.get(channel) ?? Promise.resolve()).catch(() => undefined).then(step);
     pending.set(channel, next);
-    void next.finally(() => {
-      if (pending.get(channel) === next) pending.delete(channel);
-    }).catch(() => undefined);
+    void next
+      .finally(() => {
+        if (pending.get(channel) === next) pending.delete(channel);
+      })
+      .catch(() => undefined);
     return next;
   };
 

@@ -74,10 +74,10 @@ export function createSqlCounterSnapshots(options: { shards: ShardRouter<Snapsho
       const added = [...state].filter(([pair, liked]) => liked && !before.has(pair)).map(([pair]) => pair.split(SEP));
       const removed = [...state].filter(([pair, liked]) => !liked && before.has(pair)).map(([pair]) => pair.split(SEP));
       if (added.length > 0) {
-        await tx.query(`INSERT INTO post_likes (post_id, user_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`, [
-          added.map((p) => p[0]),
-          added.map((p) => p[1]),
-        ]);
+        await tx.query(
+          `INSERT INTO post_likes (post_id, user_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
+          [added.map((p) => p[0]), added.map((p) => p[1])],
+        );
       }
       if (removed.length > 0) {
         await tx.query(`DELETE FROM post_likes WHERE (post_id, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [
@@ -98,16 +98,20 @@ export function createSqlCounterSnapshots(options: { shards: ShardRouter<Snapsho
         [entries.map((e) => e[0]), entries.map((e) => e[1]), entries.map((e) => String(e[2])), logId, partition],
       );
     }
-    await tx.query(`UPDATE counter_log_offsets SET last_offset = $3, updated_at = now() WHERE log_id = $1 AND log_partition = $2`, [
-      logId,
-      partition,
-      lastOffset,
-    ]);
+    await tx.query(
+      `UPDATE counter_log_offsets SET last_offset = $3, updated_at = now() WHERE log_id = $1 AND log_partition = $2`,
+      [logId, partition, lastOffset],
+    );
     return fresh.length;
   }
 
   /** Seed entries for counter rows read in one snapshot, with the shard's offsets of that same snapshot. */
-  async function toSeedEntries(tx: SqlQueryable, logId: string, rows: CounterRow[], offsets: Map<number, number>): Promise<SeedEntry[]> {
+  async function toSeedEntries(
+    tx: SqlQueryable,
+    logId: string,
+    rows: CounterRow[],
+    offsets: Map<number, number>,
+  ): Promise<SeedEntry[]> {
     const likePosts = rows.filter((r) => r.type === "LIKE").map((r) => r.resource_id);
     const likers = new Map<string, string[]>();
     if (likePosts.length > 0) {
@@ -181,12 +185,14 @@ export function createSqlCounterSnapshots(options: { shards: ShardRouter<Snapsho
 
     async initOffsets(logId, partition, offset) {
       await Promise.all(
-        shards.all().map((shard) =>
-          shard.sql.query(
-            `INSERT INTO counter_log_offsets (log_id, log_partition, last_offset) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-            [logId, partition, offset],
+        shards
+          .all()
+          .map((shard) =>
+            shard.sql.query(
+              `INSERT INTO counter_log_offsets (log_id, log_partition, last_offset) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+              [logId, partition, offset],
+            ),
           ),
-        ),
       );
     },
 

@@ -22,7 +22,10 @@ const user = (id: string, displayName = `name ${id}`): User => ({
 
 /** A repository over a map that counts findByIds calls and can hold them until released. */
 function fakeRepository() {
-  const users = new Map<string, User>([["a", user("a")], ["b", user("b")]]);
+  const users = new Map<string, User>([
+    ["a", user("a")],
+    ["b", user("b")],
+  ]);
   const calls: string[][] = [];
   let gate: ReturnType<typeof deferred<void>> | undefined;
   const repo = {

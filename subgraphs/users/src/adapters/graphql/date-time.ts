@@ -1,8 +1,10 @@
 import { GraphQLError, GraphQLScalarType, Kind } from "graphql";
 
 function toDate(value: unknown): Date {
-  const date = value instanceof Date ? value : typeof value === "string" || typeof value === "number" ? new Date(value) : undefined;
-  if (!date || Number.isNaN(date.getTime())) throw new GraphQLError("DateTime must be an ISO-8601 string", { extensions: { code: "BAD_USER_INPUT" } });
+  const date =
+    value instanceof Date ? value : typeof value === "string" || typeof value === "number" ? new Date(value) : undefined;
+  if (!date || Number.isNaN(date.getTime()))
+    throw new GraphQLError("DateTime must be an ISO-8601 string", { extensions: { code: "BAD_USER_INPUT" } });
   return date;
 }
 

@@ -47,11 +47,18 @@ export const resolvers = {
     },
   },
   Mutation: {
-    signUp: async (_: unknown, args: { input: { email: string; password: string; handle: string; displayName: string } }, ctx: UsersContext) =>
-      authPayload(await signUp(ctx.services, args.input)),
+    signUp: async (
+      _: unknown,
+      args: { input: { email: string; password: string; handle: string; displayName: string } },
+      ctx: UsersContext,
+    ) => authPayload(await signUp(ctx.services, args.input)),
     signIn: async (_: unknown, args: { email: string; password: string }, ctx: UsersContext) =>
       authPayload(await ctx.services.signIn(args)),
-    updateProfile: async (_: unknown, args: { input: { displayName?: string | null; bio?: string | null } }, ctx: UsersContext) => {
+    updateProfile: async (
+      _: unknown,
+      args: { input: { displayName?: string | null; bio?: string | null } },
+      ctx: UsersContext,
+    ) => {
       const user = await updateProfile(ctx.users, ctx.viewerId, args.input);
       ctx.userLoader.clear(user.id).prime(user.id, user);
       return user;

@@ -1,4 +1,12 @@
-import { createEvent, writeOutbox, UserRegistered, ProfileUpdated, Followed, Unfollowed, type EventEnvelope } from "@plaza/events";
+import {
+  createEvent,
+  writeOutbox,
+  UserRegistered,
+  ProfileUpdated,
+  Followed,
+  Unfollowed,
+  type EventEnvelope,
+} from "@plaza/events";
 import { decodeOptionalCursor, encodeCursor, type CursorPosition, type Shard, type ShardRouter } from "@plaza/sharding";
 import { badUserInput, conflict } from "@plaza/kit";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
