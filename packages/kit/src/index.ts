@@ -9,3 +9,4 @@ export * from "./shutdown.ts";
 export * from "./subgraph-server.ts";
 export * from "./use-operation-metrics.ts";
 export * from "./jwt.ts";
+export * from "./date-time.ts";

@@ -1,8 +1,8 @@
+import { DateTime } from "@plaza/kit";
 import type { Post } from "../../domain/post.ts";
 import { createPost, deletePost } from "../../application/posts.ts";
 import { requireViewer } from "../../application/viewer.ts";
 import type { FeedPage } from "../../application/feed.ts";
-import { DateTime } from "./date-time.ts";
 import type { PostsContext } from "./context.ts";
 import { decodeAuthorCursor, decodeFeedCursor, encodeAuthorCursor, encodeFeedCursor, pageSize } from "./pagination.ts";
 

@@ -1,9 +1,8 @@
-import { badUserInput } from "@plaza/kit";
+import { badUserInput, DateTime } from "@plaza/kit";
 import { normalizeHandle, type User } from "../../domain/user.ts";
 import { signUp } from "../../application/auth.ts";
 import { follow, requireViewer, unfollow, updateProfile } from "../../application/profile.ts";
 import type { EdgePage } from "../../application/ports/user-repository.port.ts";
-import { DateTime } from "./date-time.ts";
 import type { UsersContext } from "./context.ts";
 
 export const MAX_PAGE_SIZE = 100;
