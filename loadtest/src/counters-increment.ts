@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { startCountersBenchStack, scrape } from "./counters-bench-stack.ts";
 import { repoRoot } from "./process-stack.ts";
+import { resultsTable } from "./measure.ts";
 
 const { values } = parseArgs({
   options: {
@@ -107,11 +108,7 @@ try {
   writeFileSync(join(dir, "counters-increment.json"), JSON.stringify(report, null, 2));
   console.log(
     [
-      `| target | req/s | p50 ms | p99 ms | errors |`,
-      `|---|---|---|---|---|`,
-      ...results.map(
-        (r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} |`,
-      ),
+      ...resultsTable(results),
       ``,
       `router / direct req/s = ${report.routerToDirectRatio} (${connections} connections, ${keyCount} counters, ` +
         `${report.kafkaEventsPerProduceRequest} events per Kafka produce request)`,

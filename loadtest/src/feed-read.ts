@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createInternalSigner, INTERNAL_AUTH_HEADER } from "@plaza/kit";
 import { isolatedSubgraphEnv, startBenchServices, until } from "./bench-services.ts";
-import { compare } from "./measure.ts";
+import { compare, resultsTable } from "./measure.ts";
 import { repoRoot, startProcessStack, type ProcessStack } from "./process-stack.ts";
 
 const { values } = parseArgs({
@@ -171,11 +171,7 @@ try {
   writeFileSync(join(dir, "feed-read.json"), JSON.stringify(report, null, 2));
   console.log(
     [
-      `| target | req/s | p50 ms | p99 ms | errors |`,
-      `|---|---|---|---|---|`,
-      ...results.map(
-        (r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} |`,
-      ),
+      ...resultsTable(results),
       ``,
       `feed / post(id) req/s = ${report.feedToPostRatio} through the router, ${report.directFeedToPostRatio} on the subgraph (${connections} connections; target p99 ≤ ${report.targetFeedP99Ms} ms)`,
     ].join("\n"),

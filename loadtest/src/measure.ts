@@ -60,3 +60,14 @@ export async function compare(targets: Target[], opts: { connections: number; du
     };
   });
 }
+
+/** The Markdown table every benchmark prints. */
+export function resultsTable(
+  results: ReadonlyArray<{ name: string; requestsPerSecond: number; p50Ms: number; p99Ms: number; errors: number }>,
+): string[] {
+  return [
+    `| target | req/s | p50 ms | p99 ms | errors |`,
+    `|---|---|---|---|---|`,
+    ...results.map((r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} |`),
+  ];
+}

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startBenchServices, until, type BenchServices } from "./bench-services.ts";
-import { compare, type Target } from "./measure.ts";
+import { compare, type Target, resultsTable } from "./measure.ts";
 import { freePort, repoRoot, startProcessStack, type ProcessStack } from "./process-stack.ts";
 
 const { values } = parseArgs({
@@ -182,11 +182,7 @@ try {
   writeFileSync(join(dir, "response-cache.json"), JSON.stringify(report, null, 2));
   console.log(
     [
-      `| target | req/s | p50 ms | p99 ms | errors |`,
-      `|---|---|---|---|---|`,
-      ...results.map(
-        (r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} |`,
-      ),
+      ...resultsTable(results),
       ``,
       `cached / uncached req/s = ${report.cachedToUncachedRatio}× (target ≥ ${report.cachedTarget}×)`,
       `L1 hit path / bare node:http req/s = ${report.l1HitToBareRatio} (target ≥ ${report.bareTarget})`,

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createInternalSigner, INTERNAL_AUTH_HEADER } from "@plaza/kit";
-import { compare } from "./measure.ts";
+import { compare, resultsTable } from "./measure.ts";
 import { repoRoot, startProcessStack } from "./process-stack.ts";
 
 const { values } = parseArgs({
@@ -68,11 +68,7 @@ try {
   writeFileSync(join(dir, "user-by-id.json"), JSON.stringify(report, null, 2));
   console.log(
     [
-      `| target | req/s | p50 ms | p99 ms | errors |`,
-      `|---|---|---|---|---|`,
-      ...results.map(
-        (r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} |`,
-      ),
+      ...resultsTable(results),
       ``,
       `router / direct req/s = ${report.routerToDirectRatio} (${report.mode}, ${connections} connections)`,
     ].join("\n"),
