@@ -17,3 +17,4 @@ export { createRedisTestClient, createKafkaTestClient } from "./clients.ts";
 export { waitFor, sleep, type WaitForOptions } from "./wait-for.ts";
 export { uniqueName } from "./unique-name.ts";
 export * from "./services/index.ts";
+export { openTestShards, type OutboxRow, type TestShards } from "./test-shards.ts";

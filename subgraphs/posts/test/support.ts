@@ -1,45 +1,15 @@
-import { createPrismaShards, migrateShards, type PrismaShards } from "@plaza/sharding";
-import { createTestDatabase, type TestDatabase } from "@plaza/testkit";
+import { openTestShards, type TestShards } from "@plaza/testkit";
 import { PrismaClient } from "../src/generated/prisma/client.ts";
 import { POSTS_MIGRATIONS_DIR } from "../src/service.ts";
 
-export interface PostsTestShards {
-  shards: PrismaShards<PrismaClient>;
-  urls: string[];
-  /** Outbox rows of every shard, oldest first. */
-  outbox(): Promise<Array<{ type: string; key: string; payload: { id: string; payload: Record<string, unknown> } }>>;
-  close(): Promise<void>;
-}
+export type PostsTestShards = TestShards<PrismaClient>;
 
 /** Migrated posts shards: real Postgres databases, or in-memory PGlite (the embedded default). */
-export async function openPostsTestShards(kind: "postgres" | "pglite", count = 2): Promise<PostsTestShards> {
-  const databases: TestDatabase[] =
-    kind === "postgres" ? await Promise.all(Array.from({ length: count }, () => createTestDatabase("posts"))) : [];
-  const shards = await createPrismaShards({
-    ...(kind === "postgres"
-      ? { shardUrls: databases.map((db) => db.url), poolMax: 5 }
-      : { pgliteDirs: Array(count).fill("memory://") }),
-    // Few buckets so a handful of users lands on both shards.
-    bucketCount: 16,
+export const openPostsTestShards = (kind: "postgres" | "pglite", count = 2): Promise<PostsTestShards> =>
+  openTestShards({
+    kind,
+    count,
+    prefix: "posts",
+    migrationsDir: POSTS_MIGRATIONS_DIR,
     makeClient: (adapter) => new PrismaClient({ adapter }),
   });
-  await migrateShards({ migrationsDir: POSTS_MIGRATIONS_DIR, shards: shards.all });
-  return {
-    shards,
-    urls: databases.map((db) => db.url),
-    async outbox() {
-      const rows = await Promise.all(
-        shards.all.map((shard) =>
-          shard.sql.query<{ type: string; key: string; payload: never; seq: string }>(
-            "SELECT type, key, payload, seq FROM outbox_events ORDER BY seq",
-          ),
-        ),
-      );
-      return rows.flat();
-    },
-    async close() {
-      await shards.close();
-      await Promise.all(databases.map((db) => db.drop()));
-    },
-  };
-}
