@@ -1,22 +1,27 @@
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Server } from "node:http";
 import { ApolloGateway } from "@apollo/gateway";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { Agent } from "undici";
 import {
   closeServer,
+  createGraphQLFastLane,
   createInternalSigner,
+  REQUEST_ID_HEADER,
   createServiceHttpServer,
   listen,
   useOperationMetrics,
+  type NodeHandler,
   type Health,
   type Logger,
 } from "@plaza/kit";
+import { createVerifiedTokens, type VerifiedTokens } from "./auth/verified-tokens.ts";
+import { CACHE_DEBUG_REQUEST_HEADER } from "./cache/request-state.ts";
 import type { RouterContext, RouterServerContext } from "./context.ts";
 import { createRouterMaskError } from "./errors.ts";
 import type { RouterMetrics } from "./metrics.ts";
 import { useFederatedSubscriptions } from "./plugins/use-federated-subscriptions.ts";
 import { useGatewayExecutor } from "./plugins/use-gateway-executor.ts";
-import { useRequestId } from "./plugins/use-request-id.ts";
+import { requestIdFrom, useRequestId } from "./plugins/use-request-id.ts";
 import { useViewerAuth } from "./plugins/use-viewer-auth.ts";
 import { createSubgraphDataSource, type SubgraphDataSource } from "./subgraph/subgraph-data-source.ts";
 import { createConnectionLimiter } from "./subscriptions/connection-limiter.ts";
@@ -26,7 +31,7 @@ import { createSubscriptionWsServer } from "./subscriptions/ws-server.ts";
 import { subgraphEnvName } from "./subgraphs.ts";
 import { createFetchDeduper } from "./subgraph/fetch-dedupe.ts";
 
-type NodeHttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
+type NodeHttpHandler = NodeHandler;
 
 export interface RouterDeps {
   /** A Federation 2 supergraph SDL (any supergraph, not only Plaza's). */
@@ -58,6 +63,10 @@ export interface RouterDeps {
   subgraphFetchDedupe?: { enabled: boolean; epoch?: () => number };
   /** Wraps yoga's HTTP handler, e.g. the response cache's fast path that answers L1 hits before GraphQL. */
   wrapHttpHandler?: (handler: NodeHttpHandler) => NodeHttpHandler;
+  /** Authorization headers already verified (share the response cache's, so both fast paths know them). */
+  verifiedTokens?: VerifiedTokens;
+  /** Plain POST queries and mutations skip yoga's fetch-API layer (default true; see kit's graphql-fast-lane). */
+  httpFastLane?: boolean;
 }
 
 export interface Router {
@@ -153,6 +162,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
   for (const dataSource of subgraphs.values()) health.addCheck(`subgraph:${dataSource.name}`, () => dataSource.probe());
 
   const maskError = createRouterMaskError(logger);
+  const verifiedTokens = deps.verifiedTokens ?? createVerifiedTokens();
   const subscriptionConfig = subscriptionOptions(deps.subscriptions);
   const connectionLimiter = createConnectionLimiter(subscriptionConfig.maxConnectionsPerUser);
   const subscriptions = createSubscriptionEngine({
@@ -181,7 +191,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     },
     plugins: [
       useRequestId(),
-      useViewerAuth({ jwtSecret: deps.jwtSecret }),
+      useViewerAuth({ jwtSecret: deps.jwtSecret, verifiedTokens }),
       useOperationMetrics(metrics),
       useGatewayExecutor({ executor: loaded.executor, logger }),
       useFederatedSubscriptions({ engine: subscriptions }),
@@ -190,8 +200,28 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
   });
 
   const yogaHandler = yoga as unknown as NodeHttpHandler;
+  const fastLane =
+    deps.httpFastLane === false
+      ? (handler: NodeHttpHandler) => handler
+      : createGraphQLFastLane({
+          yoga,
+          graphqlPath: "/graphql",
+          maxBodyBytes: deps.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+          // What use-request-id and use-viewer-auth would set; unknown credentials and cache debugging go to yoga.
+          serverContext: (req): RouterServerContext | undefined => {
+            if (req.headers[CACHE_DEBUG_REQUEST_HEADER] !== undefined) return undefined;
+            const authorization = req.headers.authorization;
+            const viewer = authorization === undefined ? null : verifiedTokens.get(authorization);
+            if (viewer === undefined) return undefined;
+            return { requestId: requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined), viewer };
+          },
+          responseHeaders: (serverContext) => ({ [REQUEST_ID_HEADER]: (serverContext as RouterServerContext).requestId }),
+          maskError: (err) => maskError(err, "Unexpected error."),
+          onServed: () => metrics.fastLaneRequests.inc(),
+        });
+  const laned = fastLane(yogaHandler);
   const httpServer = createServiceHttpServer({
-    handler: deps.wrapHttpHandler ? deps.wrapHttpHandler(yogaHandler) : yogaHandler,
+    handler: deps.wrapHttpHandler ? deps.wrapHttpHandler(laned) : laned,
     metrics,
     health,
   });

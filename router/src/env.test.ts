@@ -31,6 +31,7 @@ describe("loadRouterConfig", () => {
       subgraphTimeoutMs: 10_000,
       subgraphMaxConnections: 128,
       maxBodyBytes: 1_048_576,
+      httpFastLane: true,
       subscriptions: SUBSCRIPTION_DEFAULTS,
       cache: {
         instanceId: expect.stringMatching(/^[A-Za-z0-9._-]{1,64}$/),

@@ -23,6 +23,7 @@ const baseSchema = z.object({
   SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
   SUBGRAPH_MAX_CONNECTIONS: positiveInt(128),
   MAX_BODY_BYTES: positiveInt(1_048_576),
+  ROUTER_HTTP_FAST_LANE: envFields.bool(true),
   /** Comma-separated root subscription fields shared across viewers (resolved as the anonymous viewer). */
   ROUTER_PUBLIC_SUBSCRIPTIONS: z
     .string()
@@ -54,6 +55,8 @@ export interface RouterConfig {
   subgraphTimeoutMs: number;
   subgraphMaxConnections: number;
   maxBodyBytes: number;
+  /** Plain POST queries and mutations skip yoga's fetch-API layer. */
+  httpFastLane: boolean;
   subscriptions: SubscriptionOptions;
   /** Response cache, its Redis level and invalidation events, subgraph fetch deduplication. */
   cache: RouterCacheConfig;
@@ -93,6 +96,7 @@ function routerEnvSchema(source: Record<string, string | undefined>) {
       subgraphTimeoutMs: env.SUBGRAPH_TIMEOUT_MS,
       subgraphMaxConnections: env.SUBGRAPH_MAX_CONNECTIONS,
       maxBodyBytes: env.MAX_BODY_BYTES,
+      httpFastLane: env.ROUTER_HTTP_FAST_LANE,
       subscriptions: {
         ...SUBS,
         publicFields: env.ROUTER_PUBLIC_SUBSCRIPTIONS.split(",")

@@ -10,3 +10,4 @@ export * from "./subgraph-server.ts";
 export * from "./use-operation-metrics.ts";
 export * from "./jwt.ts";
 export * from "./date-time.ts";
+export * from "./graphql-fast-lane.ts";

@@ -76,3 +76,27 @@ export function createInternalSigner(key: string) {
     return header;
   };
 }
+
+/**
+ * verifyInternalIdentity with memory: the router re-signs an identity once per second, so a subgraph sees the same
+ * header many times; a header that verified is remembered (bounded) and only its age is checked again.
+ */
+export function createInternalVerifier(key: string, opts: { maxAgeSeconds?: number; maxEntries?: number } = {}) {
+  const maxAge = opts.maxAgeSeconds ?? 300;
+  const maxEntries = opts.maxEntries ?? 10_000;
+  const verified = new Map<string, { issuedAt: number; identity: InternalIdentity }>();
+  return (header: string | null | undefined): VerifyResult => {
+    const now = Math.floor(Date.now() / 1000);
+    const hit = header ? verified.get(header) : undefined;
+    if (hit) {
+      if (now - hit.issuedAt <= maxAge) return { ok: true, identity: hit.identity };
+      verified.delete(header!);
+    }
+    const result = verifyInternalIdentity(key, header, { maxAgeSeconds: maxAge, nowSeconds: now });
+    if (result.ok) {
+      if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
+      verified.set(header!, { issuedAt: Number(header!.split(".")[1]), identity: result.identity });
+    }
+    return result;
+  };
+}

@@ -9,6 +9,8 @@ export interface ServiceMetrics {
   httpDuration: Histogram<"method" | "route" | "status">;
   operationDuration: Histogram<"operation" | "type">;
   errors: Counter<"code">;
+  /** POST /graphql requests the fast lane served; the rest went through yoga's HTTP layer. */
+  fastLaneRequests: Counter;
   /** Name builder so every metric follows `plaza_<service>_<thing>_<unit>`. */
   name(thing: string): string;
   counter<L extends string>(thing: string, help: string, labelNames?: readonly L[]): Counter<L>;
@@ -50,5 +52,9 @@ export function createMetrics(service: string, opts: { defaultMetrics?: boolean 
       "type",
     ]),
     errors: counter("graphql_errors_total", "GraphQL errors by extensions.code", ["code"]),
+    fastLaneRequests: counter(
+      "graphql_fast_lane_requests_total",
+      "POST /graphql requests served by the fast lane (the others went through yoga's HTTP layer)",
+    ),
   };
 }

@@ -10,7 +10,8 @@ import type { Logger } from "pino";
 import { maskError } from "./errors.ts";
 import { createServiceHttpServer, closeServer, listen } from "./http-server.ts";
 import type { Health } from "./health.ts";
-import { INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER, verifyInternalIdentity, type InternalIdentity } from "./internal-auth.ts";
+import { createGraphQLFastLane } from "./graphql-fast-lane.ts";
+import { createInternalVerifier, INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER, type InternalIdentity } from "./internal-auth.ts";
 import type { ServiceMetrics } from "./metrics.ts";
 import { useOperationMetrics } from "./use-operation-metrics.ts";
 
@@ -35,6 +36,8 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   context: (base: BaseContext) => C | Promise<C>;
   plugins?: Plugin[];
   graphiql?: boolean;
+  /** Plain POST queries and mutations skip yoga's fetch-API layer (default true; see graphql-fast-lane.ts). */
+  httpFastLane?: boolean;
 }
 
 export interface SubgraphServer {
@@ -44,6 +47,9 @@ export interface SubgraphServer {
   close(): Promise<void>;
 }
 
+/** The router's own limit is 1 MiB; subgraphs accept what it can forward. */
+const MAX_BODY_BYTES = 1_048_576;
+
 interface ServerContext {
   plazaIdentity?: InternalIdentity;
   plazaRequestId?: string;
@@ -51,6 +57,7 @@ interface ServerContext {
 
 export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServerOptions<C>): SubgraphServer {
   const { logger, internalAuthKey } = opts;
+  const verify = createInternalVerifier(internalAuthKey);
   const schema = buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]);
 
   const yoga = createYoga<ServerContext>({
@@ -60,10 +67,11 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
     landingPage: false,
     logging: false,
     maskedErrors: { maskError },
-    plugins: [useInternalAuth(internalAuthKey), useOperationMetrics(opts.metrics), ...(opts.plugins ?? [])],
+    maxRequestBodySize: MAX_BODY_BYTES,
+    plugins: [useInternalAuth(verify), useOperationMetrics(opts.metrics), ...(opts.plugins ?? [])],
     context: async (initial) => {
       const request = (initial as { request?: Request }).request;
-      const identity = initial.plazaIdentity ?? identityFromRequest(internalAuthKey, request);
+      const identity = initial.plazaIdentity ?? identityFromRequest(verify, request);
       const requestId = initial.plazaRequestId ?? request?.headers.get(REQUEST_ID_HEADER) ?? randomUUID();
       return opts.context({
         identity,
@@ -74,7 +82,27 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
     },
   }) as unknown as SubgraphServer["yoga"];
 
-  const httpServer = createServiceHttpServer({ handler: yoga as never, metrics: opts.metrics, health: opts.health });
+  const fastLane =
+    opts.httpFastLane === false
+      ? (handler: never) => handler
+      : createGraphQLFastLane({
+          yoga,
+          graphqlPath: "/graphql",
+          maxBodyBytes: MAX_BODY_BYTES,
+          serverContext: (req): ServerContext | undefined => {
+            const verified = verify(headerOf(req.headers[INTERNAL_AUTH_HEADER]));
+            if (!verified.ok) return undefined; // yoga answers 401 with the reason
+            return { plazaIdentity: verified.identity, plazaRequestId: headerOf(req.headers[REQUEST_ID_HEADER]) ?? randomUUID() };
+          },
+          responseHeaders: () => ({}),
+          maskError: (err) => maskError(err, "Unexpected error."),
+          onServed: () => opts.metrics.fastLaneRequests.inc(),
+        });
+  const httpServer = createServiceHttpServer({
+    handler: fastLane(yoga as never),
+    metrics: opts.metrics,
+    health: opts.health,
+  });
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql", maxPayload: 1024 * 1024 });
   const activeSockets = opts.metrics.gauge("websocket_connections", "Open graphql-ws connections");
   wsServer.on("connection", (socket) => {
@@ -88,7 +116,7 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
         const header =
           (ctx.connectionParams?.[INTERNAL_AUTH_HEADER] as string | undefined) ??
           headerOf(ctx.extra.request.headers[INTERNAL_AUTH_HEADER]);
-        const verified = verifyInternalIdentity(internalAuthKey, header);
+        const verified = verify(header);
         if (!verified.ok) return false;
         (ctx.extra as { plazaIdentity?: InternalIdentity }).plazaIdentity = verified.identity;
         return true;
@@ -140,18 +168,20 @@ function headerOf(value: string | string[] | undefined): string | undefined {
 
 const ANONYMOUS: InternalIdentity = { viewerId: null };
 
-function identityFromRequest(key: string, request: Request | undefined): InternalIdentity {
+type Verify = ReturnType<typeof createInternalVerifier>;
+
+function identityFromRequest(verify: Verify, request: Request | undefined): InternalIdentity {
   if (!request) return ANONYMOUS;
-  const verified = verifyInternalIdentity(key, request.headers.get(INTERNAL_AUTH_HEADER));
+  const verified = verify(request.headers.get(INTERNAL_AUTH_HEADER));
   return verified.ok ? verified.identity : ANONYMOUS;
 }
 
 /** Rejects every HTTP request that does not carry the router's valid signature. */
-function useInternalAuth(key: string): Plugin {
+function useInternalAuth(verify: Verify): Plugin {
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
       if (url.pathname !== "/graphql") return;
-      const verified = verifyInternalIdentity(key, request.headers.get(INTERNAL_AUTH_HEADER));
+      const verified = verify(request.headers.get(INTERNAL_AUTH_HEADER));
       if (verified.ok) return;
       endResponse(
         new fetchAPI.Response(

@@ -103,6 +103,8 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
       subscriptions: routerConfig.subscriptions,
       plugins: responseCache.cache?.plugins,
       wrapHttpHandler: responseCache.cache?.wrapHttpHandler,
+      verifiedTokens: responseCache.cache?.verifiedTokens,
+      httpFastLane: routerConfig.httpFastLane,
       subgraphFetchDedupe: { enabled: routerConfig.cache.subgraphFetchDedupe, epoch: responseCache.cache?.invalidationEpoch },
     });
     const routerPort = await router.listen(routerConfig.port, routerConfig.host);

@@ -1,14 +1,14 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { REQUEST_ID_HEADER } from "@plaza/kit";
+import { continueWithBody, negotiateResultType, readBody, REQUEST_ID_HEADER, type NodeHandler } from "@plaza/kit";
 import type { RouterMetrics } from "../metrics.ts";
 import { requestIdFrom } from "../plugins/use-request-id.ts";
 import { responseCacheKey, scopeKey } from "./cache-key.ts";
 import type { KnownOperations } from "./known-operations.ts";
 import { CACHE_DEBUG_REQUEST_HEADER, CACHE_DEBUG_RESPONSE_HEADER } from "./request-state.ts";
 import type { TwoLevelCache } from "./two-level-cache.ts";
-import type { VerifiedTokens } from "./verified-tokens.ts";
+import type { VerifiedTokens } from "../auth/verified-tokens.ts";
 
-export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+export type { NodeHandler };
 
 export interface HttpFastPathOptions {
   cache: TwoLevelCache;
@@ -19,22 +19,10 @@ export interface HttpFastPathOptions {
   metrics: Pick<RouterMetrics, "responseCacheLookups" | "operationDuration">;
 }
 
-const JSON_TYPE = "application/json; charset=utf-8";
-const GRAPHQL_RESPONSE_TYPE = "application/graphql-response+json; charset=utf-8";
-
-/**
- * The response type yoga would choose: the first media type in Accept it can produce for a single result.
- * Undefined for anything else (streams, unusual types): those take the normal path.
- */
+/** The response type yoga would choose (kit's negotiation, shared with the GraphQL fast lane), with its charset. */
 function negotiate(accept: string | undefined): string | undefined {
-  if (!accept) return JSON_TYPE;
-  for (const part of accept.split(",")) {
-    const type = part.split(";")[0]!.trim().toLowerCase();
-    if (type === "application/graphql-response+json") return GRAPHQL_RESPONSE_TYPE;
-    if (type === "application/json" || type === "*/*") return JSON_TYPE;
-    if (type === "text/event-stream" || type === "multipart/mixed") return undefined;
-  }
-  return undefined;
+  const type = negotiateResultType(accept);
+  return type && `${type}; charset=utf-8`;
 }
 
 /** What a request body resolved to, so byte-identical requests skip JSON parsing and hashing. */
@@ -163,19 +151,9 @@ export function createHttpFastPath(options: HttpFastPathOptions): (next: NodeHan
     if (!(length > 0 && length <= options.maxBodyBytes) || !type?.startsWith("application/json")) return next(req, res);
 
     const started = performance.now();
-    const chunks: Buffer[] = [];
-    let received = 0;
-    req.on("data", (chunk: Buffer) => {
-      received += chunk.length;
-      chunks.push(chunk);
-    });
-    req.once("error", () => res.destroy());
-    req.once("end", () => {
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received);
-      if (received <= options.maxBodyBytes && tryServe(req, res, body, started)) return;
-      // The stream is consumed: hand yoga the bytes the way body-parsing frameworks do.
-      (req as IncomingMessage & { body?: Buffer }).body = body;
-      next(req, res);
+    readBody(req, res, (body) => {
+      if (body.length <= options.maxBodyBytes && tryServe(req, res, body, started)) return;
+      continueWithBody(next, req, res, body);
     });
   };
 }

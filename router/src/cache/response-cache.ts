@@ -14,7 +14,7 @@ import { createL1Cache } from "./l1-cache.ts";
 import { createRedisCacheStore } from "./redis-cache-store.ts";
 import { createFlightRegistry } from "./request-state.ts";
 import { createTwoLevelCache, type InvalidationSource, type TwoLevelCache } from "./two-level-cache.ts";
-import { createVerifiedTokens } from "./verified-tokens.ts";
+import { createVerifiedTokens, type VerifiedTokens } from "../auth/verified-tokens.ts";
 
 export interface InvalidationNotice {
   source: InvalidationSource;
@@ -57,6 +57,8 @@ export interface RouterResponseCache {
   /** Resolves once invalidation events are being consumed (immediately without a bus). */
   readonly consuming: Promise<void>;
   readonly levels: TwoLevelCache;
+  /** Authorization headers the router verified: pass to buildRouter so both fast paths share one memory. */
+  readonly verifiedTokens: VerifiedTokens;
   /** Stops consuming events and lets background Redis writes settle. The Redis client belongs to the caller. */
   close(): Promise<void>;
 }
@@ -141,6 +143,7 @@ export function createRouterResponseCache(options: RouterResponseCacheOptions): 
   return {
     plugins,
     wrapHttpHandler: fastPath,
+    verifiedTokens,
     invalidationEpoch: () => l1.seq(),
     invalidate: (refs, source) => invalidateTags([...new Set(refs.map(entityTag))], source),
     onInvalidated(listener) {

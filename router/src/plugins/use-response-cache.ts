@@ -17,7 +17,7 @@ import {
   type RequestCacheState,
 } from "../cache/request-state.ts";
 import type { InvalidationSource, TwoLevelCache } from "../cache/two-level-cache.ts";
-import type { VerifiedTokens } from "../cache/verified-tokens.ts";
+import type { VerifiedTokens } from "../auth/verified-tokens.ts";
 
 export interface UseResponseCacheOptions {
   policy: ResponseCachePolicy;

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "graphql";
+import { PlazaError } from "./errors.ts";
+import { createHealth } from "./health.ts";
+import { createInternalSigner, INTERNAL_AUTH_HEADER } from "./internal-auth.ts";
+import { createLogger } from "./logger.ts";
+import { createMetrics, type ServiceMetrics } from "./metrics.ts";
+import { createSubgraphServer, type BaseContext, type SubgraphServer } from "./subgraph-server.ts";
+
+const KEY = "k".repeat(32);
+const sign = createInternalSigner(KEY);
+
+const typeDefs = parse(`
+  type Query { hello(name: String!): String! boom: String denied: String viewer: String }
+  type Mutation { bump(by: Int!): Int! }
+`);
+
+/** The same subgraph twice: with the fast lane and with every request through yoga's HTTP layer. */
+function startSubgraph(httpFastLane: boolean) {
+  let total = 0;
+  const metrics = createMetrics(`lane_${httpFastLane}`);
+  const server = createSubgraphServer<BaseContext>({
+    service: "lane-test",
+    typeDefs,
+    resolvers: {
+      Query: {
+        hello: (_: unknown, args: { name: string }) => `hello ${args.name}`,
+        boom: () => {
+          throw new Error("database password is hunter2");
+        },
+        denied: () => {
+          throw new PlazaError("FORBIDDEN", "not yours");
+        },
+        viewer: (_: unknown, __: unknown, context: BaseContext) => context.viewerId,
+      },
+      Mutation: { bump: (_: unknown, args: { by: number }) => (total += args.by) },
+    },
+    logger: createLogger({ service: "lane-test", level: "silent" }),
+    metrics,
+    health: createHealth(),
+    internalAuthKey: KEY,
+    context: (base) => base,
+    httpFastLane,
+  });
+  return { server, metrics };
+}
+
+interface Case {
+  name: string;
+  body: string;
+  headers?: Record<string, string>;
+  /** Whether the lane answers it (else yoga does, with the body the lane already read). */
+  lane: boolean;
+}
+
+const signed = { [INTERNAL_AUTH_HEADER]: sign({ viewerId: null }) };
+const json = (value: unknown) => JSON.stringify(value);
+const CASES: Case[] = [
+  {
+    name: "a query with variables",
+    body: json({ query: "query H($n: String!) { hello(name: $n) }", variables: { n: "x" } }),
+    lane: true,
+  },
+  {
+    name: "a variable of the wrong type",
+    body: json({ query: "query H($n: String!) { hello(name: $n) }", variables: { n: 5 } }),
+    lane: true,
+  },
+  { name: "a missing variable", body: json({ query: "query H($n: String!) { hello(name: $n) }" }), lane: true },
+  { name: "an unexpected resolver error (masked)", body: json({ query: "{ boom }" }), lane: true },
+  { name: "a domain error (code kept)", body: json({ query: "{ denied }" }), lane: true },
+  {
+    name: "the signed viewer",
+    body: json({ query: "{ viewer }" }),
+    headers: { [INTERNAL_AUTH_HEADER]: sign({ viewerId: "u1" }) },
+    lane: true,
+  },
+  { name: "a mutation", body: json({ query: "mutation { bump(by: 2) }" }), lane: true },
+  {
+    name: "operationName picking one of two",
+    body: json({ query: 'query A { hello(name: "a") } query B { viewer }', operationName: "A" }),
+    lane: true,
+  },
+  {
+    name: "graphql-response+json with a coercion error",
+    body: json({ query: "query H($n: String!) { hello(name: $n) }", variables: { n: 5 } }),
+    headers: { accept: "application/graphql-response+json" },
+    lane: true,
+  },
+  { name: "empty extensions", body: json({ query: "{ viewer }", extensions: {} }), lane: true },
+  { name: "a syntax error", body: json({ query: "{ hello(" }), lane: false },
+  { name: "an unknown field", body: json({ query: "{ nope }" }), lane: false },
+  { name: "an unknown operationName", body: json({ query: "query A { viewer }", operationName: "Z" }), lane: false },
+  { name: "two operations without operationName", body: json({ query: "query A { viewer } query B { viewer }" }), lane: false },
+  { name: "an unknown parameter", body: json({ query: "{ viewer }", foo: 1 }), lane: false },
+  { name: "a non-string query", body: json({ query: 1 }), lane: false },
+  { name: "variables that are a list", body: json({ query: "{ viewer }", variables: [1] }), lane: false },
+  { name: "malformed JSON", body: "{ nope", lane: false },
+  { name: "a batch", body: json([{ query: "{ viewer }" }]), lane: false },
+  {
+    name: "persisted-query extensions",
+    body: json({ query: "{ viewer }", extensions: { persistedQuery: { version: 1, sha256Hash: "x" } } }),
+    lane: false,
+  },
+  {
+    name: "a browser request (CORS is yoga's)",
+    body: json({ query: "{ viewer }" }),
+    headers: { origin: "http://a.test" },
+    lane: false,
+  },
+  { name: "an event-stream Accept", body: json({ query: "{ viewer }" }), headers: { accept: "text/event-stream" }, lane: false },
+  { name: "no signature", body: json({ query: "{ viewer }" }), headers: { [INTERNAL_AUTH_HEADER]: "" }, lane: false },
+  {
+    name: "a forged signature",
+    body: json({ query: "{ viewer }" }),
+    headers: { [INTERNAL_AUTH_HEADER]: createInternalSigner("f".repeat(32))({ viewerId: "u1" }) },
+    lane: false,
+  },
+];
+
+async function send(url: string, c: Case) {
+  const headers: Record<string, string> = { "content-type": "application/json", ...signed, ...c.headers };
+  if (headers[INTERNAL_AUTH_HEADER] === "") delete headers[INTERNAL_AUTH_HEADER];
+  const response = await fetch(url, { method: "POST", headers, body: c.body });
+  const text = await response.text();
+  return {
+    status: response.status,
+    contentType: response.headers.get("content-type"),
+    cors: response.headers.get("access-control-allow-origin"),
+    body: response.headers.get("content-type")?.includes("json") ? (JSON.parse(text) as unknown) : text,
+  };
+}
+
+const lanedRequests = async (metrics: ServiceMetrics) => (await metrics.fastLaneRequests.get()).values[0]?.value ?? 0;
+
+describe("GraphQL fast lane", () => {
+  let withLane: { server: SubgraphServer; metrics: ServiceMetrics; url: string };
+  let yogaOnly: { server: SubgraphServer; metrics: ServiceMetrics; url: string };
+
+  beforeAll(async () => {
+    const start = async (lane: boolean) => {
+      const { server, metrics } = startSubgraph(lane);
+      const port = await server.listen(0);
+      return { server, metrics, url: `http://127.0.0.1:${port}/graphql` };
+    };
+    [withLane, yogaOnly] = await Promise.all([start(true), start(false)]);
+  });
+  afterAll(async () => {
+    await Promise.all([withLane.server.close(), yogaOnly.server.close()]);
+  });
+
+  it.each(CASES)("answers $name exactly as yoga does", async (c) => {
+    const before = await lanedRequests(withLane.metrics);
+    const [laned, plain] = await Promise.all([send(withLane.url, c), send(yogaOnly.url, c)]);
+    expect(laned).toEqual(plain);
+    expect((await lanedRequests(withLane.metrics)) - before).toBe(c.lane ? 1 : 0);
+  });
+
+  it("never takes a request when turned off", async () => {
+    expect(await lanedRequests(yogaOnly.metrics)).toBe(0);
+  });
+
+  it("masks unexpected errors and keeps nothing of their message", async () => {
+    const result = await send(withLane.url, { name: "boom", body: json({ query: "{ boom }" }), lane: true });
+    expect(result.body).toMatchObject({
+      errors: [{ message: "Unexpected error.", extensions: { code: "INTERNAL_SERVER_ERROR" } }],
+    });
+    expect(JSON.stringify(result.body)).not.toContain("hunter2");
+  });
+});
