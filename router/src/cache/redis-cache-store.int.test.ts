@@ -31,6 +31,32 @@ describe("Redis cache store (real Redis)", () => {
     expect((await store.get("c")).hit?.body).toBe("C");
   });
 
+  it("sends invalidations made in one turn as one script call, and never joins one already sent", async () => {
+    const store = newStore();
+    const { readAt } = await store.get("a");
+    await store.set("a", "A", ["Counter:1"], 60_000, readAt);
+    await store.set("b", "B", ["Post:1"], 60_000, readAt);
+    const calls: number[] = [];
+    const original = (redis as unknown as { plazaCacheInvalidate: (...a: unknown[]) => Promise<number> }).plazaCacheInvalidate;
+    const spy = (...args: unknown[]) => {
+      calls.push(args.length);
+      return original.apply(redis, args);
+    };
+    (redis as unknown as { plazaCacheInvalidate: typeof spy }).plazaCacheInvalidate = spy;
+    try {
+      const first = Promise.all([store.invalidate(["Counter:1"]), store.invalidate(["Post:1", "Counter:1"])]);
+      expect(await first).toEqual([2, 2]);
+      expect(calls).toHaveLength(1);
+      // Called after the first batch went out: a batch of its own.
+      await store.invalidate(["Post:1"]);
+      expect(calls).toHaveLength(2);
+    } finally {
+      (redis as unknown as { plazaCacheInvalidate: typeof original }).plazaCacheInvalidate = original;
+    }
+    expect((await store.get("a")).hit).toBeNull();
+    expect((await store.get("b")).hit).toBeNull();
+  });
+
   it("refuses data read before an invalidation of one of its entities", async () => {
     const store = newStore();
     const before = await store.get("k");

@@ -21,6 +21,11 @@ export interface RedisCacheStore {
    */
   set(key: string, body: string, tags: readonly string[], ttlMs: number, readAt: string): Promise<boolean>;
   /** Deletes every response carrying one of `tags` and leaves tombstones; resolves the number of responses deleted. */
+  /**
+   * Evicts every response carrying one of the tags and tombstones them. Calls made in the same turn of the event
+   * loop share one script call (hot mutations invalidate the same tags many times a second); a call never joins
+   * one already sent, since that one may have run before the caller's write.
+   */
   invalidate(tags: readonly string[]): Promise<number>;
 }
 
@@ -94,6 +99,9 @@ export interface RedisCacheStoreOptions {
   trimProbability?: number;
 }
 
+/** Bounds one invalidation script's key list. */
+const MAX_TAGS_PER_INVALIDATION = 512;
+
 export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCacheStore {
   const redis = options.redis as ScriptRedis;
   if (typeof redis.plazaCacheGet !== "function") {
@@ -106,6 +114,12 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
   const tagSet = (tag: string) => `${base}e:${tag}`;
   const tombstone = (tag: string) => `${base}x:${tag}`;
   const trimProbability = options.trimProbability ?? 1 / 32;
+  let pending: { tags: Set<string>; evicted: Promise<number> } | undefined;
+
+  function sendInvalidation(tags: readonly string[]): Promise<number> {
+    const keys = [...tags.map(tagSet), ...tags.map(tombstone)];
+    return redis.plazaCacheInvalidate(keys.length, ...keys, tags.length, options.tombstoneMs);
+  }
 
   return {
     async get(key) {
@@ -121,10 +135,18 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
       const stored = await redis.plazaCacheSet(keys.length, ...keys, body, JSON.stringify(tags), ttl, readAt, tags.length, trim);
       return stored === 1;
     },
-    async invalidate(tags) {
-      if (tags.length === 0) return 0;
-      const keys = [...tags.map(tagSet), ...tags.map(tombstone)];
-      return redis.plazaCacheInvalidate(keys.length, ...keys, tags.length, options.tombstoneMs);
+    invalidate(tags) {
+      if (tags.length === 0) return Promise.resolve(0);
+      if (!pending || pending.tags.size >= MAX_TAGS_PER_INVALIDATION) {
+        const batch = { tags: new Set<string>(), evicted: Promise.resolve(0) };
+        batch.evicted = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+          if (pending === batch) pending = undefined;
+          return sendInvalidation([...batch.tags]);
+        });
+        pending = batch;
+      }
+      for (const tag of tags) pending.tags.add(tag);
+      return pending.evicted;
     },
   };
 }
