@@ -11,3 +11,4 @@ export * from "./use-operation-metrics.ts";
 export * from "./jwt.ts";
 export * from "./date-time.ts";
 export * from "./graphql-fast-lane.ts";
+export * from "./entity-cache.ts";

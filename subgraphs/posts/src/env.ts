@@ -21,6 +21,10 @@ export const postsEnvSchema = commonSubgraphEnv.extend({
   FEED_FANOUT_BATCH_SIZE: int(1, 10_000, 1_000),
   /** Recent posts of a newly followed author copied into the follower's timeline. */
   FEED_BACKFILL_POSTS: int(0, 1_000, 50),
+  /** Posts kept in process for hydrating feeds and `post(id)` (0 disables the entity cache). */
+  POSTS_ENTITY_CACHE_MAX_ENTRIES: int(0, 10_000_000, 50_000),
+  /** Bounds how long a deletion through another instance can go unseen when its event cannot be consumed. */
+  POSTS_ENTITY_CACHE_TTL_MS: int(1, 24 * 3600 * 1000, 60_000),
 });
 
 export type PostsConfig = ReturnType<typeof loadPostsConfig>;

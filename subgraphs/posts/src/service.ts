@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import type { EventBus, Subscription } from "@plaza/events";
-import { createHealth, createMetrics, type Logger, type SubgraphServer } from "@plaza/kit";
+import { createEntityCacheMetrics, createHealth, createMetrics, type Logger, type SubgraphServer } from "@plaza/kit";
 import { createRedisFromConfig, openSubgraphStorage } from "@plaza/runtime";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { buildPostsApp } from "./app.ts";
@@ -12,6 +14,8 @@ import { createLiveFeed } from "./application/live-feed.ts";
 import type { FollowGraph } from "./application/ports/follow-graph.port.ts";
 import type { PostRepository } from "./application/ports/post-repository.port.ts";
 import type { TimelineStore } from "./application/ports/timeline-store.port.ts";
+import { createCachedPostRepository } from "./adapters/cache/cached-post-repository.ts";
+import { startPostCacheInvalidation } from "./adapters/cache/post-cache-invalidation.ts";
 import { startFanOutConsumer } from "./adapters/events/fan-out-consumer.ts";
 import { startFollowProjectionConsumer } from "./adapters/events/follow-projection-consumer.ts";
 import { createMemoryFeedBroadcast } from "./adapters/memory/memory-feed-broadcast.ts";
@@ -65,7 +69,17 @@ export async function startPostsService(config: PostsConfig, deps: { bus: EventB
   const broadcast = redis
     ? createRedisFeedBroadcast({ redis, channelPrefix: config.REDIS_KEY_PREFIX, logger })
     : createMemoryFeedBroadcast();
-  const posts = createPrismaPostRepository({ shards: storage.shards.router, onOutboxWrite: () => storage.relay.kick() });
+  const repository = createPrismaPostRepository({ shards: storage.shards.router, onOutboxWrite: () => storage.relay.kick() });
+  const cache =
+    config.POSTS_ENTITY_CACHE_MAX_ENTRIES > 0
+      ? createCachedPostRepository({
+          inner: repository,
+          maxEntries: config.POSTS_ENTITY_CACHE_MAX_ENTRIES,
+          ttlMs: config.POSTS_ENTITY_CACHE_TTL_MS,
+          metrics: createEntityCacheMetrics(metrics, "Post"),
+        })
+      : undefined;
+  const posts: PostRepository = cache ?? repository;
   const follows = createPrismaFollowGraph({ shards: storage.shards.router });
   const fanOut = createFanOut({
     posts,
@@ -103,6 +117,11 @@ export async function startPostsService(config: PostsConfig, deps: { bus: EventB
     await live.start();
     consumers.push(await startFollowProjectionConsumer({ bus: deps.bus, fanOut }));
     consumers.push(await startFanOutConsumer({ bus: deps.bus, fanOut }));
+    // The cache starts empty, so it needs no catch-up: a fresh group per start (old ones expire in Kafka).
+    if (cache) {
+      const instanceId = `${hostname()}.${randomUUID().slice(0, 8)}`;
+      consumers.push(await startPostCacheInvalidation({ bus: deps.bus, cache, instanceId }));
+    }
     const app = buildPostsApp({
       posts,
       feed,

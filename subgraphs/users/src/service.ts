@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { EventBus, Subscription } from "@plaza/events";
-import { createHealth, createMetrics, type Logger, type SubgraphServer } from "@plaza/kit";
+import { createEntityCacheMetrics, createHealth, createMetrics, type Logger, type SubgraphServer } from "@plaza/kit";
 import { openSubgraphStorage } from "@plaza/runtime";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { buildUsersApp } from "./app.ts";
@@ -48,16 +48,7 @@ export async function startUsersService(config: UsersConfig, deps: { bus: EventB
           inner: repository,
           maxEntries: config.USERS_ENTITY_CACHE_MAX_ENTRIES,
           ttlMs: config.USERS_ENTITY_CACHE_TTL_MS,
-          metrics: {
-            lookups: metrics.counter("entity_cache_lookups_total", "User entity cache lookups by result (hit, miss, coalesced)", [
-              "result",
-            ]),
-            evictions: metrics.counter(
-              "entity_cache_evictions_total",
-              "Users evicted from the entity cache, by source (write, event)",
-              ["source"],
-            ),
-          },
+          metrics: createEntityCacheMetrics(metrics, "User"),
         })
       : undefined;
   const users: UserRepository = cache ?? repository;

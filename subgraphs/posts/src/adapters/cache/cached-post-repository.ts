@@ -1,0 +1,41 @@
+import { createEntityCache, type EntityCacheMetrics } from "@plaza/kit";
+import type { Post } from "../../domain/post.ts";
+import type { PostRepository } from "../../application/ports/post-repository.port.ts";
+
+export interface CachedPostRepository extends PostRepository {
+  /** Drops these posts from the cache (their PostDeleted arrived); loads in flight for them are not stored. */
+  evict(ids: Iterable<string>, source: "write" | "event"): void;
+  readonly size: number;
+}
+
+export interface CachedPostRepositoryOptions {
+  inner: PostRepository;
+  /** Posts kept (least recently used dropped first). */
+  maxEntries: number;
+  /** Bounds how long another instance's deletion can go unseen when PostDeleted cannot be consumed (Kafka down). */
+  ttlMs: number;
+  metrics?: EntityCacheMetrics;
+  now?: () => number;
+}
+
+/**
+ * Posts never change after they are written, only disappear, so hydrating feeds and `post(id)` from a process-local
+ * cache (kit's entity cache) is safe once deletions evict: a deletion through this instance evicts at once, one
+ * through another instance when its PostDeleted event arrives (see post-cache-invalidation.ts). Listing queries
+ * (author pages, timeline rebuilds) still read Postgres.
+ */
+export function createCachedPostRepository(options: CachedPostRepositoryOptions): CachedPostRepository {
+  const { inner } = options;
+  const cache = createEntityCache<Post>({ ...options, load: (ids) => inner.findByIds(ids) });
+  return {
+    get size() {
+      return cache.size;
+    },
+    evict: (ids, source) => cache.evict(ids, source),
+    findByIds: (ids) => cache.getMany(ids),
+    create: (input) => inner.create(input),
+    delete: (postId, authorId) => cache.evictAfter([postId], () => inner.delete(postId, authorId)),
+    listByAuthor: (authorId, first, after) => inner.listByAuthor(authorId, first, after),
+    recentByAuthors: (authorIds, limit, after) => inner.recentByAuthors(authorIds, limit, after),
+  };
+}
