@@ -186,6 +186,9 @@ export function createKafkaCounterLog(options: KafkaCounterLogOptions): CounterL
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
       rebalanceTimeout: 15_000,
+      // The broker answers a fetch once this much is waiting, or after maxWaitTimeInMs: under load the
+      // write-behind persists a few large batches a second instead of one small batch per produce request.
+      minBytes: 256 * 1024,
       maxWaitTimeInMs: 250,
     });
     // Batches wait until the positions of a new assignment are settled (see the GROUP_JOIN handler).
