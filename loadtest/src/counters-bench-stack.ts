@@ -2,7 +2,7 @@
 // Kafka, and `npm start` on them in a child process (so the load generator does not share its event loop).
 import { createInternalSigner, INTERNAL_AUTH_HEADER } from "@plaza/kit";
 import { isolatedSubgraphEnv, startBenchServices, type BenchServices } from "./bench-services.ts";
-import { freePort, startProcessStack, type ProcessStack } from "./process-stack.ts";
+import { freePort, startProcessStack, type ProcessStack, type ProcessStackOptions } from "./process-stack.ts";
 
 export interface CountersBenchStack {
   stack: ProcessStack;
@@ -15,22 +15,28 @@ export interface CountersBenchStack {
   stop(): Promise<void>;
 }
 
-export async function startCountersBenchStack(extraEnv: Record<string, string> = {}): Promise<CountersBenchStack> {
+export async function startCountersBenchStack(
+  extraEnv: Record<string, string> = {},
+  options: ProcessStackOptions = {},
+): Promise<CountersBenchStack> {
   const services = await startBenchServices();
   try {
     // Fresh databases for every subgraph and free ports, so nothing falls back to `.env` (the child reads it).
     const isolated = await isolatedSubgraphEnv(services);
     const countersPort = isolated.COUNTERS_PORT ?? String(await freePort());
-    const stack = await startProcessStack({
-      ...isolated,
-      REDIS_URL: services.redisUrl,
-      REDIS_KEY_PREFIX: "bench:",
-      KAFKA_BROKERS: services.kafkaBrokers.join(","),
-      KAFKA_GROUP_PREFIX: "bench.",
-      COUNTERS_PORT: countersPort,
-      SEED_DEMO_DATA: "false",
-      ...extraEnv,
-    });
+    const stack = await startProcessStack(
+      {
+        ...isolated,
+        REDIS_URL: services.redisUrl,
+        REDIS_KEY_PREFIX: "bench:",
+        KAFKA_BROKERS: services.kafkaBrokers.join(","),
+        KAFKA_GROUP_PREFIX: "bench.",
+        COUNTERS_PORT: countersPort,
+        SEED_DEMO_DATA: "false",
+        ...extraEnv,
+      },
+      options,
+    );
     const countersUrl = `http://127.0.0.1:${countersPort}/graphql`;
     return {
       stack,

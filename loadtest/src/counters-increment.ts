@@ -1,5 +1,7 @@
 // `incrementCounter` through the router against the counters subgraph hit directly, same run, 100 connections:
 //   npx tsx loadtest/src/counters-increment.ts [--connections 100] [--duration 10] [--rounds 2] [--keys 100]
+//     [--topology split|single]   split (default): router and each subgraph in its own process, as deployed;
+//                                 single: `npm start`, everything in one process
 // Every acknowledged increment went to Kafka (acks=all) and Redis first: this measures the durable write path.
 // Starts throw-away Postgres, Redis and Kafka and `npm start` on them; writes loadtest/results/counters-increment.json.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -17,6 +19,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "2" },
     keys: { type: "string", default: "100" },
     "response-cache": { type: "string", default: "true" },
+    topology: { type: "string", default: "split" },
   },
 });
 const connections = Number(values.connections);
@@ -62,7 +65,8 @@ async function run(name: string, url: string, headers: Record<string, string>, s
   };
 }
 
-const bench = await startCountersBenchStack({ RESPONSE_CACHE_ENABLED: values["response-cache"]! });
+const topology = values.topology === "single" ? "single" : "split";
+const bench = await startCountersBenchStack({ RESPONSE_CACHE_ENABLED: values["response-cache"]! }, { topology });
 try {
   const targets: Array<[string, string, Record<string, string>]> = [
     ["counters subgraph direct", bench.countersUrl, bench.routerSignature],
@@ -93,6 +97,7 @@ try {
   const report = {
     scenario: "incrementCounter",
     mode: "postgres+redis+kafka (throw-away, loopback)",
+    topology,
     responseCache: values["response-cache"] === "true",
     connections,
     durationSeconds,

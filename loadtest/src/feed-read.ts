@@ -1,6 +1,7 @@
 // `feed(first: 20)` through the router for a viewer following 200 authors with 50 posts each, against `post(id)` in
 // the same run, 50 concurrent connections:
 //   npx tsx loadtest/src/feed-read.ts [--authors 200] [--posts-per-author 50] [--connections 50] [--duration 10] [--rounds 2]
+//     [--topology split|single]   split (default): router and each subgraph in its own process, as deployed
 // Starts throw-away Postgres (two shards per subgraph), Redis and Kafka, runs `npm start` against them in a child
 // process, seeds through the public API (sign-ups, follows, createPost — fanned out through Kafka), then measures.
 // The router's response cache and in-flight dedupe are disabled: a home feed is per viewer and changes with every post
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "50" },
     duration: { type: "string", default: "10" },
     rounds: { type: "string", default: "2" },
+    topology: { type: "string", default: "split" },
   },
 });
 const authorCount = Number(values.authors);
@@ -27,6 +29,7 @@ const postsPerAuthor = Number(values["posts-per-author"]);
 const connections = Number(values.connections);
 const durationSeconds = Number(values.duration);
 const rounds = Number(values.rounds);
+const topology = values.topology === "single" ? "single" : "split";
 
 const FEED =
   "query Feed { feed(first: 20) { edges { cursor node { id body createdAt author { id } } } pageInfo { hasNextPage endCursor } } }";
@@ -54,20 +57,23 @@ async function inParallel<T, R>(
 const services = await startBenchServices();
 let stack: ProcessStack | undefined;
 try {
-  stack = await startProcessStack({
-    ...(await isolatedSubgraphEnv(services)),
-    REDIS_URL: services.redisUrl,
-    REDIS_KEY_PREFIX: "bench:",
-    KAFKA_BROKERS: services.kafkaBrokers.join(","),
-    KAFKA_GROUP_PREFIX: "bench.",
-    SEED_DEMO_DATA: "false",
-    RESPONSE_CACHE_ENABLED: "false",
-    // Real traffic is many viewers and many ids: 50 identical in-flight requests must not collapse into one fetch.
-    SUBGRAPH_FETCH_DEDUPE: "false",
-    // Seeding signs up 201 users; a cheaper argon2 keeps that quick and does not touch what is measured.
-    ARGON2_MEMORY_KIB: "4096",
-    ARGON2_TIME_COST: "1",
-  });
+  stack = await startProcessStack(
+    {
+      ...(await isolatedSubgraphEnv(services)),
+      REDIS_URL: services.redisUrl,
+      REDIS_KEY_PREFIX: "bench:",
+      KAFKA_BROKERS: services.kafkaBrokers.join(","),
+      KAFKA_GROUP_PREFIX: "bench.",
+      SEED_DEMO_DATA: "false",
+      RESPONSE_CACHE_ENABLED: "false",
+      // Real traffic is many viewers and many ids: 50 identical in-flight requests must not collapse into one fetch.
+      SUBGRAPH_FETCH_DEDUPE: "false",
+      // Seeding signs up 201 users; a cheaper argon2 keeps that quick and does not touch what is measured.
+      ARGON2_MEMORY_KIB: "4096",
+      ARGON2_TIME_COST: "1",
+    },
+    { topology },
+  );
 
   async function gql<T>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
     const response = await fetch(stack!.routerUrl, {
@@ -155,6 +161,7 @@ try {
   ];
   const report = {
     scenario: "feed(first: 20) vs post(id) through the router",
+    topology,
     viewerFollows: authorCount,
     postsPerAuthor,
     connections,

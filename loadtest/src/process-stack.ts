@@ -27,11 +27,23 @@ export interface ProcessStack {
   stop(): Promise<void>;
 }
 
+export interface ProcessStackOptions {
+  /**
+   * "single": `npm start`, the router and every subgraph in one process (the default; what a developer runs).
+   * "split": `npm run start:services`, each service in its own process, as deployed; needs real Postgres and Kafka.
+   */
+  topology?: "single" | "split";
+}
+
 /**
- * `npm start` in a child process, so the load generator does not share its event loop. Uses the real services
+ * Plaza in child processes, so the load generator does not share their event loops. Uses the real services
  * named in the environment (e.g. the .env of infra:up), else a throw-away embedded data directory.
  */
-export async function startProcessStack(extraEnv: Record<string, string> = {}): Promise<ProcessStack> {
+export async function startProcessStack(
+  extraEnv: Record<string, string> = {},
+  options: ProcessStackOptions = {},
+): Promise<ProcessStack> {
+  const topology = options.topology ?? "single";
   const [routerPort, usersPort, postsPort] = [await freePort(), await freePort(), await freePort()];
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -45,7 +57,17 @@ export async function startProcessStack(extraEnv: Record<string, string> = {}): 
     INTERNAL_AUTH_KEY: process.env.INTERNAL_AUTH_KEY ?? randomBytes(32).toString("hex"),
     ...extraEnv,
   };
-  const child: ChildProcess = spawn(join(repoRoot, "node_modules/.bin/tsx"), ["packages/launcher/src/main.ts"], {
+  if (topology === "split") {
+    // The router finds each subgraph on the port it was given, not on the supergraph's defaults.
+    for (const [key, port] of Object.entries(env)) {
+      const name = /^([A-Z0-9_]+)_PORT$/.exec(key)?.[1];
+      if (name && name !== "ROUTER") env[`SUBGRAPH_URL_${name}`] ??= `http://127.0.0.1:${port}/graphql`;
+    }
+  }
+  // BENCH_NODE_ARGS passes flags to the stack's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const entry = topology === "split" ? "packages/launcher/src/start-services.ts" : "packages/launcher/src/main.ts";
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", entry], {
     cwd: repoRoot,
     env,
     stdio: ["ignore", "inherit", "inherit"],

@@ -5,7 +5,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
-const tsx = `${root}node_modules/.bin/tsx`;
 
 if (!process.env.USERS_DATABASE_SHARD_URLS) {
   process.stderr.write(
@@ -30,7 +29,8 @@ const services: Array<{ name: string; entry: string }> = [
 const children: ChildProcess[] = [];
 let stopping = false;
 for (const service of services) {
-  const child = spawn(tsx, [service.entry], { cwd: root, stdio: "inherit", env: process.env });
+  // The same node and flags this launcher runs with (tsx's loader, and e.g. --cpu-prof), one process per service.
+  const child = spawn(process.execPath, [...process.execArgv, service.entry], { cwd: root, stdio: "inherit", env: process.env });
   children.push(child);
   child.on("exit", (code, signal) => {
     if (stopping) return;
