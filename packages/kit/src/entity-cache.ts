@@ -6,15 +6,19 @@ export interface EntityCacheMetrics {
   evictions: Counter<"source">;
 }
 
-export interface EntityCacheOptions<T> {
-  /** Loads entities by id, aligned with `ids`, null for absent ones (one batched query in practice). */
-  load(ids: string[]): Promise<Array<T | null>>;
+/** How big and how fresh an entity cache is; what every cached repository takes besides its inner repository. */
+export interface EntityCacheSettings {
   /** Entities kept (least recently used dropped first). */
   maxEntries: number;
   /** Bounds staleness when the events that evict entries cannot be consumed (Kafka down). */
   ttlMs: number;
   metrics?: EntityCacheMetrics;
   now?: () => number;
+}
+
+export interface EntityCacheOptions<T> extends EntityCacheSettings {
+  /** Loads entities by id, aligned with `ids`, null for absent ones (one batched query in practice). */
+  load(ids: string[]): Promise<Array<T | null>>;
 }
 
 export interface EntityCache<T> {

@@ -1,4 +1,4 @@
-import { createEntityCache, type EntityCacheMetrics } from "@plaza/kit";
+import { createEntityCache, type EntityCacheSettings } from "@plaza/kit";
 import type { Post } from "../../domain/post.ts";
 import type { PostRepository } from "../../application/ports/post-repository.port.ts";
 
@@ -8,14 +8,8 @@ export interface CachedPostRepository extends PostRepository {
   readonly size: number;
 }
 
-export interface CachedPostRepositoryOptions {
+export interface CachedPostRepositoryOptions extends EntityCacheSettings {
   inner: PostRepository;
-  /** Posts kept (least recently used dropped first). */
-  maxEntries: number;
-  /** Bounds how long another instance's deletion can go unseen when PostDeleted cannot be consumed (Kafka down). */
-  ttlMs: number;
-  metrics?: EntityCacheMetrics;
-  now?: () => number;
 }
 
 /**

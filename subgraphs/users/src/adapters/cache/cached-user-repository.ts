@@ -1,4 +1,4 @@
-import { createEntityCache, type EntityCacheMetrics } from "@plaza/kit";
+import { createEntityCache, type EntityCacheSettings } from "@plaza/kit";
 import type { User } from "../../domain/user.ts";
 import type { UserRepository } from "../../application/ports/user-repository.port.ts";
 
@@ -8,14 +8,8 @@ export interface CachedUserRepository extends UserRepository {
   readonly size: number;
 }
 
-export interface CachedUserRepositoryOptions {
+export interface CachedUserRepositoryOptions extends EntityCacheSettings {
   inner: UserRepository;
-  /** Users kept (least recently used dropped first). */
-  maxEntries: number;
-  /** Bounds staleness when the events that evict entries cannot be consumed (Kafka down). */
-  ttlMs: number;
-  metrics?: EntityCacheMetrics;
-  now?: () => number;
 }
 
 /**
