@@ -21,6 +21,8 @@ import { createRouterMaskError } from "./errors.ts";
 import type { RouterMetrics } from "./metrics.ts";
 import { useFederatedSubscriptions } from "./plugins/use-federated-subscriptions.ts";
 import { useGatewayExecutor } from "./plugins/use-gateway-executor.ts";
+import { createFederationPlanning } from "./plan/federation-planning.ts";
+import { createSingleFetchExecutor } from "./plan/single-fetch.ts";
 import { requestIdFrom, useRequestId } from "./plugins/use-request-id.ts";
 import { useViewerAuth } from "./plugins/use-viewer-auth.ts";
 import { createSubgraphDataSource, type SubgraphDataSource } from "./subgraph/subgraph-data-source.ts";
@@ -67,6 +69,8 @@ export interface RouterDeps {
   verifiedTokens?: VerifiedTokens;
   /** Plain POST queries and mutations skip yoga's fetch-API layer (default true; see kit's graphql-fast-lane). */
   httpFastLane?: boolean;
+  /** Single-fetch operations are answered with the subgraph's data, without result shaping (default true). */
+  singleFetchDirect?: boolean;
 }
 
 export interface Router {
@@ -193,7 +197,21 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
       useRequestId(),
       useViewerAuth({ jwtSecret: deps.jwtSecret, verifiedTokens }),
       useOperationMetrics(metrics),
-      useGatewayExecutor({ executor: loaded.executor, logger }),
+      useGatewayExecutor({
+        executor: loaded.executor,
+        logger,
+        wrap:
+          deps.singleFetchDirect === false
+            ? undefined
+            : (gateway) =>
+                createSingleFetchExecutor({
+                  planning: createFederationPlanning(deps.supergraphSdl),
+                  subgraphs,
+                  gateway,
+                  logger,
+                  onDirect: () => metrics.singleFetchDirect.inc(),
+                }),
+      }),
       useFederatedSubscriptions({ engine: subscriptions }),
       ...(deps.plugins ?? []),
     ],

@@ -32,6 +32,7 @@ describe("loadRouterConfig", () => {
       subgraphMaxConnections: 128,
       maxBodyBytes: 1_048_576,
       httpFastLane: true,
+      singleFetchDirect: true,
       subscriptions: SUBSCRIPTION_DEFAULTS,
       cache: {
         instanceId: expect.stringMatching(/^[A-Za-z0-9._-]{1,64}$/),

@@ -24,6 +24,7 @@ const baseSchema = z.object({
   SUBGRAPH_MAX_CONNECTIONS: positiveInt(128),
   MAX_BODY_BYTES: positiveInt(1_048_576),
   ROUTER_HTTP_FAST_LANE: envFields.bool(true),
+  ROUTER_SINGLE_FETCH_DIRECT: envFields.bool(true),
   /** Comma-separated root subscription fields shared across viewers (resolved as the anonymous viewer). */
   ROUTER_PUBLIC_SUBSCRIPTIONS: z
     .string()
@@ -57,6 +58,8 @@ export interface RouterConfig {
   maxBodyBytes: number;
   /** Plain POST queries and mutations skip yoga's fetch-API layer. */
   httpFastLane: boolean;
+  /** Single-fetch operations are answered with the subgraph's data, without the gateway's result shaping. */
+  singleFetchDirect: boolean;
   subscriptions: SubscriptionOptions;
   /** Response cache, its Redis level and invalidation events, subgraph fetch deduplication. */
   cache: RouterCacheConfig;
@@ -97,6 +100,7 @@ function routerEnvSchema(source: Record<string, string | undefined>) {
       subgraphMaxConnections: env.SUBGRAPH_MAX_CONNECTIONS,
       maxBodyBytes: env.MAX_BODY_BYTES,
       httpFastLane: env.ROUTER_HTTP_FAST_LANE,
+      singleFetchDirect: env.ROUTER_SINGLE_FETCH_DIRECT,
       subscriptions: {
         ...SUBS,
         publicFields: env.ROUTER_PUBLIC_SUBSCRIPTIONS.split(",")

@@ -14,6 +14,8 @@ export interface RouterMetrics extends ServiceMetrics {
   responseCacheInvalidations: Counter<"source">;
   /** Requests or subgraph fetches that joined an identical one in flight instead of running (`response`, `subgraph`). */
   inflightDedupes: Counter<"kind">;
+  /** Operations answered with their single subgraph fetch's data, without the gateway's result shaping. */
+  singleFetchDirect: Counter;
   /** Bytes held by the in-process first level. */
   responseCacheL1Bytes: Gauge;
   /** Redis operations of the second level that failed (served uncached, invalidations queued for replay). */
@@ -46,6 +48,10 @@ export function createRouterMetrics(opts: { defaultMetrics?: boolean } = {}): Ro
       "inflight_dedupes_total",
       "Requests (response) or subgraph fetches (subgraph) served by an identical one already in flight",
       ["kind"],
+    ),
+    singleFetchDirect: base.counter(
+      "single_fetch_direct_total",
+      "Operations planned as one fetch with the client's own selection, answered with that fetch's data",
     ),
     responseCacheL1Bytes: base.gauge("response_cache_l1_bytes", "Bytes held by the in-process response cache level"),
     responseCacheL2Errors: base.counter("response_cache_l2_errors_total", "Failed Redis operations of the response cache", [

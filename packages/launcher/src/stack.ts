@@ -105,6 +105,7 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
       wrapHttpHandler: responseCache.cache?.wrapHttpHandler,
       verifiedTokens: responseCache.cache?.verifiedTokens,
       httpFastLane: routerConfig.httpFastLane,
+      singleFetchDirect: routerConfig.singleFetchDirect,
       subgraphFetchDedupe: { enabled: routerConfig.cache.subgraphFetchDedupe, epoch: responseCache.cache?.invalidationEpoch },
     });
     const routerPort = await router.listen(routerConfig.port, routerConfig.host);

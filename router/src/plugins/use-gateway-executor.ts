@@ -1,5 +1,12 @@
 import { createHash } from "node:crypto";
-import { getOperationAST, print, type DocumentNode, type ExecutionArgs, type OperationDefinitionNode } from "graphql";
+import {
+  getOperationAST,
+  print,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type OperationDefinitionNode,
+} from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { ApolloGateway } from "@apollo/gateway";
 import type { Logger } from "@plaza/kit";
@@ -63,8 +70,14 @@ export function toGatewayRequestContext(args: ExecutionArgs, fallbackLogger: Log
  * rewritten document; unlike `useApolloFederation`, those arguments are honoured, so what is planned and fetched
  * is what the wrapping plugin asked for.
  */
-export function useGatewayExecutor(opts: { executor: GatewayExecutor; logger: Logger }): Plugin {
-  const execute = (args: ExecutionArgs) => opts.executor(toGatewayRequestContext(args, opts.logger));
+export function useGatewayExecutor(opts: {
+  executor: GatewayExecutor;
+  logger: Logger;
+  /** Wraps the gateway's execution, e.g. to answer single-fetch operations directly (plan/single-fetch.ts). */
+  wrap?: (gateway: (args: ExecutionArgs) => Promise<ExecutionResult>) => (args: ExecutionArgs) => Promise<ExecutionResult>;
+}): Plugin {
+  const gateway = (args: ExecutionArgs) => opts.executor(toGatewayRequestContext(args, opts.logger)) as Promise<ExecutionResult>;
+  const execute = opts.wrap ? opts.wrap(gateway) : gateway;
   return {
     onExecute({ setExecuteFn }) {
       setExecuteFn(execute);

@@ -10,8 +10,9 @@ import {
   type SelectionSetNode,
 } from "graphql";
 import { buildOperationContext } from "@apollo/gateway";
-import { Supergraph, operationFromDocument, type Schema } from "@apollo/federation-internals";
-import { QueryPlanner, type FetchNode, type QueryPlan } from "@apollo/query-planner";
+import { operationFromDocument, type Schema } from "@apollo/federation-internals";
+import type { FetchNode, QueryPlan } from "@apollo/query-planner";
+import { createFederationPlanning } from "../plan/federation-planning.ts";
 
 type OperationContext = ReturnType<typeof buildOperationContext>;
 
@@ -44,10 +45,7 @@ export interface SubscriptionPlanner {
  * cache hands out the same document object for the same query text).
  */
 export function createSubscriptionPlanner(supergraphSdl: string): SubscriptionPlanner {
-  const supergraph = Supergraph.build(supergraphSdl);
-  const apiSchema = supergraph.apiSchema();
-  const supergraphSchema = supergraph.schema.toGraphQLJSSchema();
-  const planner = new QueryPlanner(supergraph);
+  const { planner, apiSchema, supergraphSchema } = createFederationPlanning(supergraphSdl);
   const cache = new WeakMap<DocumentNode, Map<string, SubscriptionPlan>>();
 
   function build(document: DocumentNode, operationName: string | undefined, schema: GraphQLSchema): SubscriptionPlan {

@@ -1,0 +1,143 @@
+import {
+  buildOperationContext,
+  executeQueryPlan,
+  type GraphQLDataSource,
+  type GraphQLDataSourceProcessOptions,
+} from "@apollo/gateway";
+import { GraphQLDataSourceRequestKind } from "@apollo/gateway/dist/datasources/types.js";
+import { operationFromDocument } from "@apollo/federation-internals";
+import type { FetchNode, QueryPlan } from "@apollo/query-planner";
+import {
+  getOperationAST,
+  parse,
+  print,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type OperationDefinitionNode,
+} from "graphql";
+import { getVariableValues } from "graphql/execution/values.js";
+import type { Logger } from "@plaza/kit";
+import { toGatewayRequestContext } from "../plugins/use-gateway-executor.ts";
+import type { FederationPlanning } from "./federation-planning.ts";
+
+type GatewayResponse = Awaited<ReturnType<GraphQLDataSource["process"]>>;
+type Execute = (args: ExecutionArgs) => Promise<ExecutionResult>;
+
+/** An operation the planner answers with one fetch whose selection is exactly the client's. */
+interface SingleFetch {
+  plan: QueryPlan;
+  fetch: FetchNode;
+  fetchDocument: DocumentNode;
+  definition: OperationDefinitionNode;
+  operationContext?: ReturnType<typeof buildOperationContext>;
+}
+
+export interface SingleFetchExecutorDeps {
+  planning: FederationPlanning;
+  subgraphs: ReadonlyMap<string, GraphQLDataSource>;
+  /** @apollo/gateway's executor: everything that is not a single fetch, and every invalid request. */
+  gateway: Execute;
+  logger: Logger;
+  /** Counts operations answered with the subgraph's own response (a metric). */
+  onDirect?: () => void;
+}
+
+/** A response the gateway would return unchanged: data, no errors. */
+const isClean = (response: GatewayResponse): response is GatewayResponse & { data: Record<string, unknown> } =>
+  !response.errors?.length && typeof response.data === "object" && response.data !== null;
+
+/**
+ * Executes operations the query planner answers with a single fetch whose selection set is the client's own
+ * (`incrementCounter`, `feed`, `post(id)` …): the subgraph's data is already the response, so the gateway's result
+ * shaping — which copies it field by field, and costs more than the fetch for a page of posts — is skipped. The plan
+ * is the planner's, made once per document. Whatever is not that simple goes to the gateway. Variables are checked
+ * first, as the gateway does, so invalid ones never reach a subgraph; a response with errors (or a failed fetch)
+ * is handed to the gateway's own plan execution, answered from what was received, so errors read exactly as they
+ * always have and nothing is fetched twice.
+ */
+export function createSingleFetchExecutor(deps: SingleFetchExecutorDeps): Execute {
+  const { planning, logger } = deps;
+  const plans = new WeakMap<DocumentNode, Map<string, SingleFetch | null>>();
+
+  function singleFetchOf(document: DocumentNode, operationName: string | undefined): SingleFetch | null {
+    let byName = plans.get(document);
+    if (!byName) plans.set(document, (byName = new Map()));
+    const key = operationName ?? "";
+    let found = byName.get(key);
+    if (found === undefined) {
+      found = plan(document, operationName);
+      byName.set(key, found);
+    }
+    return found;
+  }
+
+  function plan(document: DocumentNode, operationName: string | undefined): SingleFetch | null {
+    const definition = getOperationAST(document, operationName);
+    if (!definition || definition.operation === "subscription") return null;
+    let queryPlan: QueryPlan;
+    try {
+      queryPlan = planning.planner.buildQueryPlan(operationFromDocument(planning.apiSchema, document, { operationName }));
+    } catch {
+      return null; // the gateway reports it
+    }
+    const fetch = queryPlan.node;
+    if (fetch?.kind !== "Fetch" || fetch.requires || fetch.inputRewrites?.length || fetch.outputRewrites?.length) return null;
+    if (fetch.contextRewrites?.length) return null;
+    const fetchDocument = parse(fetch.operation);
+    const fetched = getOperationAST(fetchDocument, fetch.operationName);
+    if (fetched?.operation !== definition.operation) return null;
+    // Same selections, printed the same way: the subgraph's data has the shape the client asked for.
+    if (print(fetched.selectionSet) !== print(definition.selectionSet)) return null;
+    return { plan: queryPlan, fetch, fetchDocument, definition };
+  }
+
+  return async (args) => {
+    const single = singleFetchOf(args.document, args.operationName ?? undefined);
+    const source = single && deps.subgraphs.get(single.fetch.serviceName);
+    if (!single || !source) return deps.gateway(args);
+    const provided = (args.variableValues ?? {}) as Record<string, unknown>;
+    if (single.definition.variableDefinitions?.length) {
+      if (getVariableValues(args.schema, single.definition.variableDefinitions, provided).errors) return deps.gateway(args);
+    }
+
+    const { fetch } = single;
+    const variables: Record<string, unknown> = {};
+    for (const name of fetch.variableUsages ?? []) if (provided[name] !== undefined) variables[name] = provided[name];
+    const requestContext = toGatewayRequestContext(args, logger);
+    const options: GraphQLDataSourceProcessOptions<Record<string, unknown>> = {
+      kind: GraphQLDataSourceRequestKind.INCOMING_OPERATION,
+      request: { query: fetch.operation, variables, operationName: fetch.operationName },
+      incomingRequestContext: requestContext,
+      context: requestContext.context,
+      document: single.fetchDocument,
+      pathInIncomingRequest: [],
+    };
+    let received: Promise<GatewayResponse>;
+    try {
+      const response = await source.process(options);
+      if (isClean(response)) {
+        deps.onDirect?.();
+        return { data: response.data };
+      }
+      received = Promise.resolve(response);
+    } catch (err) {
+      received = Promise.reject(err as Error);
+    }
+    received.catch(() => undefined);
+    // The gateway's execution of the same plan, its one fetch answered with what the subgraph already sent.
+    single.operationContext ??= buildOperationContext({
+      schema: args.schema,
+      operationDocument: args.document,
+      operationName: args.operationName ?? undefined,
+    });
+    return (await executeQueryPlan(
+      single.plan,
+      { [fetch.serviceName]: { process: () => received } },
+      requestContext,
+      single.operationContext,
+      planning.supergraphSchema,
+      planning.apiSchema,
+    )) as ExecutionResult;
+  };
+}
