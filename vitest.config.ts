@@ -25,7 +25,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["{packages,router,subgraphs,loadtest}/**/*.int.test.ts"],
-          exclude: [...ignored, "**/*.serial.int.test.ts"],
+          exclude: ignored,
           globalSetup: ["packages/testkit/src/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
@@ -45,19 +45,6 @@ export default defineConfig({
           hookTimeout: 180_000,
           maxWorkers: 2,
           minWorkers: 1,
-        },
-      },
-      {
-        extends: true,
-        test: {
-          // Broker-restart tests that misbehave next to the parallel suite; `npm test` runs them afterwards, one file at a time.
-          name: "serial",
-          include: ["{packages,router,subgraphs,loadtest}/**/*.serial.int.test.ts"],
-          exclude: ignored,
-          globalSetup: ["packages/testkit/src/global-setup.ts"],
-          testTimeout: 240_000,
-          hookTimeout: 180_000,
-          fileParallelism: false,
         },
       },
     ],

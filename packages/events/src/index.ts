@@ -33,3 +33,4 @@ export {
 export { createKafkaClient, createKafkaLogCreator, type KafkaClient, type KafkaClientOptions } from "./adapters/kafka-client.ts";
 export { ensureTopics, type EnsureTopicsOptions } from "./adapters/kafka-topics.ts";
 export * from "./outbox/index.ts";
+export { runAndKeepRunning, type KeepRunningOptions } from "./adapters/kafka-consumer-restart.ts";

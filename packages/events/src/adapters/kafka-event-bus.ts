@@ -14,6 +14,7 @@ import {
 import { parseEventWithDefinition } from "../parse-event.ts";
 import { eventRegistry, type EventRegistry } from "../registry.ts";
 import { errorMessage, runWithRetry } from "../retry.ts";
+import { runAndKeepRunning } from "./kafka-consumer-restart.ts";
 import { deadLetterTopic } from "../topics.ts";
 import { createKafkaClient, type KafkaClient } from "./kafka-client.ts";
 import { ensureTopics, type EnsureTopicsOptions } from "./kafka-topics.ts";
@@ -302,40 +303,44 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
       }
       await consumer.connect();
       await consumer.subscribe({ topics: [...subscribeOptions.topics], fromBeginning: subscribeOptions.fromBeginning ?? false });
-      await consumer.run({
-        autoCommit: true,
-        partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
-        eachMessage: async ({ topic, partition, message, heartbeat }) => {
-          const source = { groupId, topic, partition };
-          let event: EventEnvelope;
-          try {
-            event = parseEventWithDefinition(message.value ?? "", registry).event;
-          } catch (error) {
-            if (!(error instanceof InvalidEventError)) throw error;
-            const reason: DeadLetterReason =
-              error.reason === "invalid-json" || error.reason === "invalid-envelope" ? "unparseable" : "invalid-event";
-            await sendToDeadLetter(message, source, reason, error.message, 0);
-            return;
-          }
-          const outcome = await runWithRetry(
-            async (attempt) => handler(event, { topic, partition, offset: message.offset, attempt }),
-            retryPolicy,
-            {
-              signal: stopping.signal,
-              beforeRetry: async (attempt, error) => {
-                logger.warn(
-                  { err: error, groupId, topic, partition, offset: message.offset, attempt, eventId: event.id },
-                  "event handler failed, retrying",
-                );
-                await heartbeat().catch(() => undefined);
+      await runAndKeepRunning(
+        consumer,
+        {
+          autoCommit: true,
+          partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
+          eachMessage: async ({ topic, partition, message, heartbeat }) => {
+            const source = { groupId, topic, partition };
+            let event: EventEnvelope;
+            try {
+              event = parseEventWithDefinition(message.value ?? "", registry).event;
+            } catch (error) {
+              if (!(error instanceof InvalidEventError)) throw error;
+              const reason: DeadLetterReason =
+                error.reason === "invalid-json" || error.reason === "invalid-envelope" ? "unparseable" : "invalid-event";
+              await sendToDeadLetter(message, source, reason, error.message, 0);
+              return;
+            }
+            const outcome = await runWithRetry(
+              async (attempt) => handler(event, { topic, partition, offset: message.offset, attempt }),
+              retryPolicy,
+              {
+                signal: stopping.signal,
+                beforeRetry: async (attempt, error) => {
+                  logger.warn(
+                    { err: error, groupId, topic, partition, offset: message.offset, attempt, eventId: event.id },
+                    "event handler failed, retrying",
+                  );
+                  await heartbeat().catch(() => undefined);
+                },
               },
-            },
-          );
-          if (outcome.ok) return;
-          if (outcome.aborted) throw new ConsumerStoppingError(`Consumer ${groupId} stopping`);
-          await sendToDeadLetter(message, source, "handler-failed", errorMessage(outcome.error), outcome.attempts, event);
+            );
+            if (outcome.ok) return;
+            if (outcome.aborted) throw new ConsumerStoppingError(`Consumer ${groupId} stopping`);
+            await sendToDeadLetter(message, source, "handler-failed", errorMessage(outcome.error), outcome.attempts, event);
+          },
         },
-      });
+        { groupId, logger, isStopping: () => stopping.signal.aborted },
+      );
       await withTimeout(joined, tuning.joinTimeoutMs, `Consumer group ${groupId} not joined within ${tuning.joinTimeoutMs} ms`);
     } catch (error) {
       await subscription.stop().catch(() => undefined);

@@ -7,6 +7,7 @@ import {
   eventRegistry,
   InvalidEventError,
   parseEventWithDefinition,
+  runAndKeepRunning,
   Topics,
   type EventEnvelope,
   type KafkaClient,
@@ -241,34 +242,38 @@ export function createKafkaCounterLog(options: KafkaCounterLogOptions): CounterL
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [topic], fromBeginning: false });
-      await consumer.run({
-        autoCommit: true,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 2,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isStale }) => {
-          await assignmentReady;
-          // A seek made for this assignment moved the partition elsewhere: these messages are not ours to handle.
-          if (isStale() || stopping || batch.messages.length === 0) return;
-          const records: LoggedEvent[] = [];
-          for (const message of batch.messages) {
-            try {
-              records.push({ event: parseEventWithDefinition(message.value ?? "").event, offset: Number(message.offset) });
-            } catch (error) {
-              if (!(error instanceof InvalidEventError)) throw error;
-              // Not ours to count (another producer wrote garbage): skipped, and the offset still advances.
-              logger.warn(
-                { partition: batch.partition, offset: message.offset, reason: error.reason },
-                "skipping an invalid counter log message",
-              );
+      await runAndKeepRunning(
+        consumer,
+        {
+          autoCommit: true,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: 2,
+          eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isStale }) => {
+            await assignmentReady;
+            // A seek made for this assignment moved the partition elsewhere: these messages are not ours to handle.
+            if (isStale() || stopping || batch.messages.length === 0) return;
+            const records: LoggedEvent[] = [];
+            for (const message of batch.messages) {
+              try {
+                records.push({ event: parseEventWithDefinition(message.value ?? "").event, offset: Number(message.offset) });
+              } catch (error) {
+                if (!(error instanceof InvalidEventError)) throw error;
+                // Not ours to count (another producer wrote garbage): skipped, and the offset still advances.
+                logger.warn(
+                  { partition: batch.partition, offset: message.offset, reason: error.reason },
+                  "skipping an invalid counter log message",
+                );
+              }
             }
-          }
-          const lastOffset = Number(batch.messages[batch.messages.length - 1]!.offset);
-          await consumeOptions.handleBatch({ partition: batch.partition, records, lastOffset });
-          resolveOffset(String(lastOffset));
-          await commitOffsetsIfNecessary();
-          await heartbeat();
+            const lastOffset = Number(batch.messages[batch.messages.length - 1]!.offset);
+            await consumeOptions.handleBatch({ partition: batch.partition, records, lastOffset });
+            resolveOffset(String(lastOffset));
+            await commitOffsetsIfNecessary();
+            await heartbeat();
+          },
         },
-      });
+        { groupId, logger, isStopping: () => stopping },
+      );
       await joined;
     } catch (error) {
       await subscription.stop().catch(() => undefined);

@@ -11,8 +11,8 @@ import { createKafkaClient } from "./kafka-client.ts";
 import { createKafkaEventBus, type KafkaConsumerTuning } from "./kafka-event-bus.ts";
 import { ensureTopics } from "./kafka-topics.ts";
 
-// Runs in the `serial` vitest project, after the parallel suite: a consumer that must survive its broker's restart
-// passes here in seconds but did not resume within 150 s while the whole suite ran in parallel (cause not yet found).
+// A consumer must survive its broker's restart. Under load kafkajs could give up on it for good (a crash rooted in
+// KafkaJSGroupCoordinatorNotFound is not restarted); runAndKeepRunning restarts it (see kafka-consumer-restart.ts).
 
 const logger = pino({ level: process.env.PLAZA_TEST_LOG_LEVEL ?? "silent" });
 
