@@ -9,12 +9,15 @@ import { operationFromDocument } from "@apollo/federation-internals";
 import type { FetchNode, QueryPlan } from "@apollo/query-planner";
 import {
   getOperationAST,
+  Kind,
   parse,
   print,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
   type OperationDefinitionNode,
+  type SelectionNode,
+  type SelectionSetNode,
 } from "graphql";
 import { getVariableValues } from "graphql/execution/values.js";
 import type { Logger } from "@plaza/kit";
@@ -30,6 +33,11 @@ interface SingleFetch {
   fetch: FetchNode;
   fetchDocument: DocumentNode;
   definition: OperationDefinitionNode;
+  /**
+   * Set when the planner moved `__typename` (it puts it first at every level, e.g. where the response cache added
+   * it): the subgraph's data then holds the client's fields in another order, and is reordered to the client's.
+   */
+  reorder?: SelectionSetNode;
   operationContext?: ReturnType<typeof buildOperationContext>;
 }
 
@@ -87,9 +95,21 @@ export function createSingleFetchExecutor(deps: SingleFetchExecutorDeps): Execut
     const fetchDocument = parse(fetch.operation);
     const fetched = getOperationAST(fetchDocument, fetch.operationName);
     if (fetched?.operation !== definition.operation) return null;
+    // The planner answers root-level `__typename` itself (the response cache adds one) and puts `__typename` first.
+    const fetchedSelections = print(fetched.selectionSet);
+    const rootTypename = definition.selectionSet.selections.some(isTypenameField);
+    const compared = {
+      ...definition.selectionSet,
+      selections: definition.selectionSet.selections.filter((s) => !isTypenameField(s)),
+    };
     // Same selections, printed the same way: the subgraph's data has the shape the client asked for.
-    if (print(fetched.selectionSet) !== print(definition.selectionSet)) return null;
-    return { plan: queryPlan, fetch, fetchDocument, definition };
+    if (fetchedSelections === print(compared)) {
+      return { plan: queryPlan, fetch, fetchDocument, definition, reorder: rootTypename ? definition.selectionSet : undefined };
+    }
+    if (onlyFields(definition.selectionSet) && fetchedSelections === print(typenameFirst(compared))) {
+      return { plan: queryPlan, fetch, fetchDocument, definition, reorder: definition.selectionSet };
+    }
+    return null;
   }
 
   return async (args) => {
@@ -118,7 +138,9 @@ export function createSingleFetchExecutor(deps: SingleFetchExecutorDeps): Execut
       const response = await source.process(options);
       if (isClean(response)) {
         deps.onDirect?.();
-        return { data: response.data };
+        if (!single.reorder) return { data: response.data };
+        const rootType = args.schema.getRootType(single.definition.operation)?.name;
+        return { data: inSelectionOrder(response.data, single.reorder, rootType) as Record<string, unknown> };
       }
       received = Promise.resolve(response);
     } catch (err) {
@@ -140,4 +162,47 @@ export function createSingleFetchExecutor(deps: SingleFetchExecutorDeps): Execut
       planning.apiSchema,
     )) as ExecutionResult;
   };
+}
+
+/** Whether a selection set (at every level) is made of fields only: no fragments to resolve against types. */
+function onlyFields(selectionSet: SelectionSetNode): boolean {
+  return selectionSet.selections.every(
+    (selection) => selection.kind === Kind.FIELD && (!selection.selectionSet || onlyFields(selection.selectionSet)),
+  );
+}
+
+/** The selection set with `__typename` first at every level, as the query planner prints fetches. */
+function typenameFirst(selectionSet: SelectionSetNode): SelectionSetNode {
+  const fields = selectionSet.selections.map((selection) =>
+    selection.kind === Kind.FIELD && selection.selectionSet
+      ? { ...selection, selectionSet: typenameFirst(selection.selectionSet) }
+      : selection,
+  );
+  const isTypename = (selection: SelectionNode) =>
+    selection.kind === Kind.FIELD && selection.name.value === "__typename" && !selection.alias;
+  return { ...selectionSet, selections: [...fields.filter(isTypename), ...fields.filter((f) => !isTypename(f))] };
+}
+
+const isTypenameField = (selection: SelectionNode) => selection.kind === Kind.FIELD && selection.name.value === "__typename";
+
+/**
+ * A copy of `value` with each object's keys in the order the (fields-only) selection set asks for them; at the
+ * root, `__typename` fields (which the planner does not fetch) are answered with the root type's name.
+ */
+function inSelectionOrder(value: unknown, selectionSet: SelectionSetNode, rootType?: string): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((item) => inSelectionOrder(item, selectionSet));
+  const source = value as Record<string, unknown>;
+  const ordered: Record<string, unknown> = {};
+  for (const selection of selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD) continue;
+    const key = selection.alias?.value ?? selection.name.value;
+    if (rootType !== undefined && isTypenameField(selection)) {
+      ordered[key] = rootType;
+      continue;
+    }
+    if (!(key in source)) continue;
+    ordered[key] = selection.selectionSet ? inSelectionOrder(source[key], selection.selectionSet) : source[key];
+  }
+  return ordered;
 }
