@@ -1,20 +1,13 @@
-import { parse } from "graphql";
 import type { Redis } from "ioredis";
 import type { EventBus } from "@plaza/events";
-import {
-  createHealth,
-  createLogger,
-  createMetrics,
-  createSubgraphServer,
-  type BaseContext,
-  type SubgraphServer,
-} from "@plaza/kit";
+import { createHealth, createLogger, type BaseContext, type SubgraphServer } from "@plaza/kit";
 import { buildRouter, type Router } from "../src/app.ts";
 import type { ResponseCachePolicy } from "../src/cache/cache-policy.ts";
 import { createCacheRedisClient } from "../src/cache/response-cache-from-config.ts";
 import { createRouterResponseCache, type RouterResponseCache } from "../src/cache/response-cache.ts";
 import { createRouterMetrics, type RouterMetrics } from "../src/metrics.ts";
 import { composeSupergraph } from "../src/schema/compose.ts";
+import { startTestSubgraph } from "./test-subgraph.ts";
 
 export const JWT_SECRET = "cache-e2e-jwt-secret-0123456789abcdefghij";
 export const INTERNAL_AUTH_KEY = "cache-e2e-internal-key-0123456789abcdefgh";
@@ -82,18 +75,9 @@ export async function startFakeSubgraphs(): Promise<FakeSubgraphs> {
   const user = (id: string) => (users.names.has(id) ? { id, name: users.names.get(id)! } : null);
   const servers: SubgraphServer[] = [];
   const start = async (service: string, sdl: string, resolvers: Record<string, unknown>) => {
-    const server = createSubgraphServer<BaseContext>({
-      service,
-      typeDefs: parse(sdl),
-      resolvers: resolvers as never,
-      logger,
-      metrics: createMetrics(service, { defaultMetrics: false }),
-      health: createHealth(),
-      internalAuthKey: INTERNAL_AUTH_KEY,
-      context: (base) => base,
-    });
+    const { server, url } = await startTestSubgraph({ service, sdl, resolvers, internalAuthKey: INTERNAL_AUTH_KEY, logger });
     servers.push(server);
-    return `http://127.0.0.1:${await server.listen(0)}/graphql`;
+    return url;
   };
   const accountsUrl = await start("accounts", accountsSdl, {
     Query: {

@@ -1,18 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "graphql";
-import {
-  conflict,
-  createHealth,
-  createLogger,
-  createMetrics,
-  createSubgraphServer,
-  signAccessToken,
-  type BaseContext,
-  type SubgraphServer,
-} from "@plaza/kit";
+import { conflict, createHealth, createLogger, signAccessToken, type BaseContext } from "@plaza/kit";
 import { buildRouter, type Router } from "../src/app.ts";
 import { createRouterMetrics } from "../src/metrics.ts";
 import { composeSupergraph } from "../src/schema/compose.ts";
+import { startTestSubgraph, type TestSubgraph } from "./test-subgraph.ts";
 
 const JWT_SECRET = "e2e-jwt-secret-0123456789abcdefghijklmnop";
 const INTERNAL_AUTH_KEY = "e2e-internal-key-0123456789abcdefghijklm";
@@ -44,26 +35,11 @@ const notesSdl = /* GraphQL */ `
   }
 `;
 
-function startSubgraph(
-  service: string,
-  sdl: string,
-  resolvers: Record<string, unknown>,
-): Promise<{ server: SubgraphServer; url: string }> {
-  const server = createSubgraphServer<BaseContext>({
-    service,
-    typeDefs: parse(sdl),
-    resolvers: resolvers as never,
-    logger,
-    metrics: createMetrics(service, { defaultMetrics: false }),
-    health: createHealth(),
-    internalAuthKey: INTERNAL_AUTH_KEY,
-    context: (base) => base,
-  });
-  return server.listen(0).then((port) => ({ server, url: `http://127.0.0.1:${port}/graphql` }));
-}
+const startSubgraph = (service: string, sdl: string, resolvers: Record<string, unknown>) =>
+  startTestSubgraph({ service, sdl, resolvers, internalAuthKey: INTERNAL_AUTH_KEY, logger });
 
-let accounts: { server: SubgraphServer; url: string };
-let notes: { server: SubgraphServer; url: string };
+let accounts: TestSubgraph;
+let notes: TestSubgraph;
 let router: Router;
 let base: string;
 let notesDown = false;

@@ -1,18 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "graphql";
-import {
-  conflict,
-  createHealth,
-  createLogger,
-  createMetrics,
-  createSubgraphServer,
-  signAccessToken,
-  type BaseContext,
-  type SubgraphServer,
-} from "@plaza/kit";
+import { conflict, createHealth, createLogger, signAccessToken, type BaseContext } from "@plaza/kit";
 import { buildRouter, type Router } from "../src/app.ts";
 import { createRouterMetrics, type RouterMetrics } from "../src/metrics.ts";
 import { composeSupergraph } from "../src/schema/compose.ts";
+import { startTestSubgraph, type TestSubgraph } from "./test-subgraph.ts";
 
 // Two routers over the same subgraphs, one answering single-fetch operations directly, one always through the
 // gateway's plan execution: every response must be the same, and each mutation must run exactly once.
@@ -50,23 +41,11 @@ const notesSdl = /* GraphQL */ `
 
 const mutationsRun: string[] = [];
 
-async function startSubgraph(service: string, sdl: string, resolvers: Record<string, unknown>) {
-  const server = createSubgraphServer<BaseContext>({
-    service,
-    typeDefs: parse(sdl),
-    resolvers: resolvers as never,
-    logger,
-    metrics: createMetrics(service, { defaultMetrics: false }),
-    health: createHealth(),
-    internalAuthKey: INTERNAL_AUTH_KEY,
-    context: (base) => base,
-  });
-  const port = await server.listen(0);
-  return { server, url: `http://127.0.0.1:${port}/graphql` };
-}
+const startSubgraph = (service: string, sdl: string, resolvers: Record<string, unknown>) =>
+  startTestSubgraph({ service, sdl, resolvers, internalAuthKey: INTERNAL_AUTH_KEY, logger });
 
-let accounts: { server: SubgraphServer; url: string };
-let notes: { server: SubgraphServer; url: string };
+let accounts: TestSubgraph;
+let notes: TestSubgraph;
 let direct: { router: Router; metrics: RouterMetrics; url: string };
 let planned: { router: Router; metrics: RouterMetrics; url: string };
 let token: string;
