@@ -267,15 +267,12 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
       retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: Number.MAX_SAFE_INTEGER },
     });
 
-    const joined = new Promise<void>((resolve, reject) => {
-      consumer.on(consumer.events.GROUP_JOIN, () => resolve());
-      consumer.on(consumer.events.CRASH, ({ payload }) => {
-        logger.error({ err: payload.error, groupId, restart: payload.restart }, "kafka consumer crashed");
-        if (!payload.restart) reject(payload.error);
-      });
+    // Crashes are restarted (by kafkajs, or by runAndKeepRunning when kafkajs gives up, e.g. while a new broker's
+    // group coordinator is still loading), so only the join timeout below fails a subscription.
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      logger.error({ err: payload.error, groupId, restart: payload.restart }, "kafka consumer crashed");
     });
-    // Keep an unobserved rejection (a crash after joining) from becoming an unhandled rejection.
-    joined.catch(() => undefined);
     if (options.onConsumerLag) {
       const onLag = options.onConsumerLag;
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>
