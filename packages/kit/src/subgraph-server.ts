@@ -13,6 +13,7 @@ import type { Health } from "./health.ts";
 import { createGraphQLFastLane } from "./graphql-fast-lane.ts";
 import { createInternalVerifier, INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER, type InternalIdentity } from "./internal-auth.ts";
 import type { ServiceMetrics } from "./metrics.ts";
+import { useCompiledQueries } from "./use-compiled-queries.ts";
 import { useOperationMetrics } from "./use-operation-metrics.ts";
 
 /** What every subgraph resolver can rely on. */
@@ -38,6 +39,8 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   graphiql?: boolean;
   /** Plain POST queries and mutations skip yoga's fetch-API layer (default true; see graphql-fast-lane.ts). */
   httpFastLane?: boolean;
+  /** Queries run compiled by graphql-jit (default true; see use-compiled-queries.ts). */
+  jit?: boolean;
 }
 
 export interface SubgraphServer {
@@ -68,7 +71,12 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
     logging: false,
     maskedErrors: { maskError },
     maxRequestBodySize: MAX_BODY_BYTES,
-    plugins: [useInternalAuth(verify), useOperationMetrics(opts.metrics), ...(opts.plugins ?? [])],
+    plugins: [
+      useInternalAuth(verify),
+      useOperationMetrics(opts.metrics),
+      ...(opts.jit === false ? [] : [useCompiledQueries(logger)]),
+      ...(opts.plugins ?? []),
+    ],
     context: async (initial) => {
       const request = (initial as { request?: Request }).request;
       const identity = initial.plazaIdentity ?? identityFromRequest(verify, request);
