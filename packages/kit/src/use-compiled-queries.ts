@@ -13,23 +13,29 @@ import type { Logger } from "pino";
 export function useCompiledQueries(logger: Logger): Plugin {
   const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
 
+  /** The compiled query for this document and operation; null for mutations, subscriptions and failed compiles. */
   function compiledFor(args: ExecutionArgs): CompiledQuery | null {
     let byName = compiled.get(args.document);
     if (!byName) compiled.set(args.document, (byName = new Map()));
     const key = args.operationName ?? "";
     let query = byName.get(key);
     if (query === undefined) {
-      const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
-      query = isCompiledQuery(result) ? result : null;
-      if (!query) logger.warn({ errors: (result as ExecutionResult).errors }, "graphql-jit could not compile a query");
+      query = compile(args);
       byName.set(key, query);
     }
     return query;
   }
 
+  function compile(args: ExecutionArgs): CompiledQuery | null {
+    if (getOperationAST(args.document, args.operationName)?.operation !== "query") return null;
+    const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
+    if (isCompiledQuery(result)) return result;
+    logger.warn({ errors: (result as ExecutionResult).errors }, "graphql-jit could not compile a query");
+    return null;
+  }
+
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
-      if (getOperationAST(args.document, args.operationName)?.operation !== "query") return;
       const query = compiledFor(args);
       if (!query) return;
       setExecuteFn(async (executionArgs: ExecutionArgs) => {
