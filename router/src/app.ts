@@ -166,11 +166,13 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
   for (const dataSource of subgraphs.values()) health.addCheck(`subgraph:${dataSource.name}`, () => dataSource.probe());
 
   const maskError = createRouterMaskError(logger);
+  // One query planner for subscriptions and single-fetch execution (@apollo/gateway keeps its own internally).
+  const planning = createFederationPlanning(deps.supergraphSdl);
   const verifiedTokens = deps.verifiedTokens ?? createVerifiedTokens();
   const subscriptionConfig = subscriptionOptions(deps.subscriptions);
   const connectionLimiter = createConnectionLimiter(subscriptionConfig.maxConnectionsPerUser);
   const subscriptions = createSubscriptionEngine({
-    supergraphSdl: deps.supergraphSdl,
+    planning,
     subgraphs,
     signIdentity,
     logger: logger.child({ component: "subscriptions" }),
@@ -205,7 +207,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
             ? undefined
             : (gateway) =>
                 createSingleFetchExecutor({
-                  planning: createFederationPlanning(deps.supergraphSdl),
+                  planning,
                   subgraphs,
                   gateway,
                   logger,

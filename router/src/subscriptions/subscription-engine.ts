@@ -15,6 +15,7 @@ import { ClientStream } from "./client-stream.ts";
 import type { ConnectionLimiter } from "./connection-limiter.ts";
 import type { SubscriptionMetrics, SubscriptionTransport } from "./subscription-metrics.ts";
 import type { SubscriptionOptions } from "./subscription-options.ts";
+import type { FederationPlanning } from "../plan/federation-planning.ts";
 import { createSubscriptionPlanner, type SubscriptionPlan } from "./subscription-planner.ts";
 import { SubscriptionGroup } from "./subscription-group.ts";
 import { publicFieldSet, subscriptionScope, type SubscriptionScope } from "./subscription-scope.ts";
@@ -38,7 +39,8 @@ export interface SubscriptionChannel {
 }
 
 export interface SubscriptionEngineDeps {
-  supergraphSdl: string;
+  /** The router's one query planner over the supergraph (shared with single-fetch execution). */
+  planning: FederationPlanning;
   /** The router's data sources, by subgraph name: `rest` fetches go through them like any query's. */
   subgraphs: ReadonlyMap<string, SubgraphDataSource>;
   signIdentity(identity: InternalIdentity): string;
@@ -88,7 +90,7 @@ function wsUrlOf(httpUrl: string): string {
  */
 export function createSubscriptionEngine(deps: SubscriptionEngineDeps): SubscriptionEngine {
   const { logger, metrics, options, limiter } = deps;
-  const planner = createSubscriptionPlanner(deps.supergraphSdl);
+  const planner = createSubscriptionPlanner(deps.planning);
   const publicFields = publicFieldSet(options.publicFields);
   const baseServices: ServiceMap = Object.fromEntries(deps.subgraphs);
   const pool = createUpstreamPool({

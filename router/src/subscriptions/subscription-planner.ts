@@ -12,7 +12,7 @@ import {
 import { buildOperationContext } from "@apollo/gateway";
 import { operationFromDocument, type Schema } from "@apollo/federation-internals";
 import type { FetchNode, QueryPlan } from "@apollo/query-planner";
-import { createFederationPlanning } from "../plan/federation-planning.ts";
+import type { FederationPlanning } from "../plan/federation-planning.ts";
 
 type OperationContext = ReturnType<typeof buildOperationContext>;
 
@@ -44,8 +44,8 @@ export interface SubscriptionPlanner {
  * the gateway's `executeQueryPlan` can run per event. Plans are remembered per parsed document (yoga's parser
  * cache hands out the same document object for the same query text).
  */
-export function createSubscriptionPlanner(supergraphSdl: string): SubscriptionPlanner {
-  const { planner, apiSchema, supergraphSchema } = createFederationPlanning(supergraphSdl);
+export function createSubscriptionPlanner(planning: FederationPlanning): SubscriptionPlanner {
+  const { planner, apiSchema, supergraphSchema } = planning;
   const cache = new WeakMap<DocumentNode, Map<string, SubscriptionPlan>>();
 
   function build(document: DocumentNode, operationName: string | undefined, schema: GraphQLSchema): SubscriptionPlan {
