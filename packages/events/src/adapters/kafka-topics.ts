@@ -1,3 +1,4 @@
+import type { Admin } from "kafkajs";
 import type { Logger } from "pino";
 import { deadLetterTopic, isDeadLetterTopic } from "../topics.ts";
 import type { KafkaClient } from "./kafka-client.ts";
@@ -13,6 +14,23 @@ export interface EnsureTopicsOptions {
   /** Partitions of dead-letter topics (default 1: they are small and read by people). */
   deadLetterPartitions?: number;
   logger?: Logger;
+}
+
+const METADATA_WAIT_MS = 30_000;
+
+/** Waits until every partition of `topics` has a leader. */
+async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
+  const deadline = Date.now() + METADATA_WAIT_MS;
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      if (metadata.topics.every((topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0))) return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`kafka topics without leaders after ${METADATA_WAIT_MS} ms: ${topics.join(", ")}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /**
@@ -35,14 +53,24 @@ export async function ensureTopics(kafka: KafkaClient, options: EnsureTopicsOpti
     const existing = new Set(await admin.listTopics());
     const missing = [...wanted].filter(([topic]) => !existing.has(topic));
     if (missing.length === 0) return [];
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map(([topic, numPartitions]) => ({
-        topic,
-        numPartitions,
-        replicationFactor: options.replicationFactor ?? -1,
-      })),
-    });
+    try {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map(([topic, numPartitions]) => ({
+          topic,
+          numPartitions,
+          replicationFactor: options.replicationFactor ?? -1,
+        })),
+      });
+    } catch (error) {
+      // A KRaft broker may answer kafkajs's leader check before its metadata cache has the new topics; kafkajs
+      // only waits out LEADER_NOT_AVAILABLE and gives up on this one (seen when four services start together).
+      if ((error as { type?: string }).type !== "UNKNOWN_TOPIC_OR_PARTITION") throw error;
+      await waitForLeaders(
+        admin,
+        missing.map(([topic]) => topic),
+      );
+    }
     const created = missing.map(([topic]) => topic);
     options.logger?.info({ topics: created }, "kafka topics created");
     return created;
