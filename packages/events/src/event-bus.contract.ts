@@ -4,7 +4,7 @@ import { z } from "zod";
 import { createEvent } from "./create-event.ts";
 import type { EventEnvelope } from "./envelope.ts";
 import { InvalidEventError } from "./errors.ts";
-import type { DeadLetter, DeliveryMeta, EventBus, Subscription } from "./event-bus.port.ts";
+import type { BatchDeliveryMeta, DeadLetter, DeliveryMeta, EventBus, Subscription } from "./event-bus.port.ts";
 import { defineEvent, EventRegistry } from "./registry.ts";
 import { eventually } from "./testing/eventually.ts";
 
@@ -73,8 +73,27 @@ export function runEventBusContract(
         });
         return { received, subscription };
       };
+      /** Subscribes with a batch handler; `received` holds every batch the handler acknowledged. */
+      const subscribeBatches = async (
+        groupId: string,
+        handler: (events: EventEnvelope<string, PingPayload>[], meta: BatchDeliveryMeta) => Promise<void> | void = () =>
+          undefined,
+      ) => {
+        const received: Array<{ events: EventEnvelope<string, PingPayload>[]; meta: BatchDeliveryMeta }> = [];
+        const subscription = await bus.subscribe({
+          groupId: `${groupId}-${suffix}`,
+          topics: [topic],
+          fromBeginning: true,
+          batchHandler: async (events, meta) => {
+            const typed = events as EventEnvelope<string, PingPayload>[];
+            await handler(typed, meta);
+            received.push({ events: typed, meta });
+          },
+        });
+        return { received, subscription };
+      };
       const waitFor = <T>(check: () => T, description: string) => eventually(check, { timeoutMs, description });
-      return { bus, topic, Ping, ping, subscribe, deadLetters, waitFor };
+      return { bus, topic, Ping, ping, subscribe, subscribeBatches, deadLetters, waitFor };
     }
 
     const idsOf = (received: readonly Received[]) => received.map((item) => item.event.id);
@@ -214,6 +233,62 @@ export function runEventBusContract(
 
       await waitFor(() => late.received.length >= 2, "late group caught up");
       expect(new Set(idsOf(late.received))).toEqual(new Set(events.map((event) => event.id)));
+    });
+
+    it("hands a batch handler every event once, in per-key order, and redelivers a batch that failed", async () => {
+      const { bus, topic, ping, subscribeBatches, deadLetters, waitFor } = await setup();
+      let failed = false;
+      const { received } = await subscribeBatches("batches", (events) => {
+        if (!failed && events.some((event) => event.payload.failOnce)) {
+          failed = true;
+          throw new Error("transient failure");
+        }
+      });
+      const events = ["a", "b", "c"].flatMap((key) => [1, 2, 3].map((seq) => ping(key, seq, { failOnce: seq === 2 })));
+      await bus.publish(events);
+
+      const handled = () => received.flatMap((batch) => batch.events);
+      await waitFor(() => handled().length >= events.length, "every event handled");
+      expect(
+        handled()
+          .map((event) => event.id)
+          .sort(),
+      ).toEqual(events.map((event) => event.id).sort());
+      for (const key of ["a", "b", "c"]) {
+        expect(
+          handled()
+            .filter((event) => event.payload.key === key)
+            .map((event) => event.payload.seq),
+        ).toEqual([1, 2, 3]);
+      }
+      for (const { events: batch, meta } of received) {
+        expect(meta.topic).toBe(topic);
+        expect(BigInt(meta.lastOffset) - BigInt(meta.firstOffset)).toBeGreaterThanOrEqual(BigInt(batch.length - 1));
+      }
+      expect(received.some(({ meta }) => meta.attempt === 2)).toBe(true);
+      expect(deadLetters).toEqual([]);
+    });
+
+    it("dead-letters each event of a batch whose handler keeps failing, and keeps consuming", async () => {
+      const { bus, topic, ping, subscribeBatches, deadLetters, waitFor } = await setup(1);
+      const { received } = await subscribeBatches("poison-batches", (events) => {
+        if (events.some((event) => event.payload.poison)) throw new Error("cannot handle this batch");
+      });
+      const poison = ping("a", 1, { poison: true });
+      await bus.publish([poison]);
+      await waitFor(() => deadLetters.length >= 1, "poison batch dead-lettered");
+      const later = ping("a", 2);
+      await bus.publish([later]);
+
+      await waitFor(() => received.length >= 1, "a later batch handled");
+      expect(received.flatMap((batch) => batch.events.map((event) => event.id))).toEqual([later.id]);
+      expect(deadLetters).toHaveLength(1);
+      expect(deadLetters[0]).toMatchObject({
+        topic,
+        reason: "handler-failed",
+        error: "cannot handle this batch",
+        event: { id: poison.id },
+      });
     });
   });
 }

@@ -57,6 +57,34 @@ describe("Redis cache store (real Redis)", () => {
     expect((await store.get("b")).hit).toBeNull();
   });
 
+  it("while a call is in flight, gathers the invalidations of later turns into the next call", async () => {
+    const store = newStore();
+    const { readAt } = await store.get("a");
+    for (const key of ["a", "b", "c"]) await store.set(key, key.toUpperCase(), [`Counter:${key}`], 60_000, readAt);
+    const calls: string[][] = [];
+    const original = (redis as unknown as { plazaCacheInvalidate: (...a: unknown[]) => Promise<number> }).plazaCacheInvalidate;
+    const spy = async (...args: unknown[]) => {
+      calls.push(args.filter((a): a is string => typeof a === "string" && a.includes(":e:")).map((a) => a.split(":e:")[1]!));
+      // A slow answer, so the next calls come in over several turns while this one is in flight.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return original.apply(redis, args);
+    };
+    (redis as unknown as { plazaCacheInvalidate: typeof spy }).plazaCacheInvalidate = spy;
+    try {
+      const first = store.invalidate(["Counter:a"]);
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      const second = store.invalidate(["Counter:b"]);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const third = store.invalidate(["Counter:c"]);
+      expect(await Promise.all([first, second, third])).toEqual([1, 2, 2]);
+      expect(calls).toEqual([["Counter:a"], ["Counter:b", "Counter:c"]]);
+    } finally {
+      (redis as unknown as { plazaCacheInvalidate: typeof original }).plazaCacheInvalidate = original;
+    }
+    for (const key of ["a", "b", "c"]) expect((await store.get(key)).hit).toBeNull();
+  });
+
   it("refuses data read before an invalidation of one of its entities", async () => {
     const store = newStore();
     const before = await store.get("k");

@@ -20,11 +20,10 @@ export interface RedisCacheStore {
    * fetched before an invalidation never lands after it. Resolves whether it stored.
    */
   set(key: string, body: string, tags: readonly string[], ttlMs: number, readAt: string): Promise<boolean>;
-  /** Deletes every response carrying one of `tags` and leaves tombstones; resolves the number of responses deleted. */
   /**
-   * Evicts every response carrying one of the tags and tombstones them. Calls made in the same turn of the event
-   * loop share one script call (hot mutations invalidate the same tags many times a second); a call never joins
-   * one already sent, since that one may have run before the caller's write.
+   * Evicts every response carrying one of the tags and tombstones them. One script call is in flight at a time;
+   * calls made meanwhile share the next one (hot mutations invalidate the same tags many times a second). A call
+   * never joins one already sent, since that one may have run before the caller's write.
    */
   invalidate(tags: readonly string[]): Promise<number>;
 }
@@ -114,7 +113,9 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
   const tagSet = (tag: string) => `${base}e:${tag}`;
   const tombstone = (tag: string) => `${base}x:${tag}`;
   const trimProbability = options.trimProbability ?? 1 / 32;
-  let pending: { tags: Set<string>; evicted: Promise<number> } | undefined;
+  /** The batch still taking tags, and the one call that may be in flight before it. */
+  let open: { tags: Set<string>; evicted: Promise<number> } | undefined;
+  let inFlight: Promise<unknown> = Promise.resolve();
 
   function sendInvalidation(tags: readonly string[]): Promise<number> {
     const keys = [...tags.map(tagSet), ...tags.map(tombstone)];
@@ -137,16 +138,21 @@ export function createRedisCacheStore(options: RedisCacheStoreOptions): RedisCac
     },
     invalidate(tags) {
       if (tags.length === 0) return Promise.resolve(0);
-      if (!pending || pending.tags.size >= MAX_TAGS_PER_INVALIDATION) {
+      if (!open || open.tags.size >= MAX_TAGS_PER_INVALIDATION) {
         const batch = { tags: new Set<string>(), evicted: Promise.resolve(0) };
-        batch.evicted = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-          if (pending === batch) pending = undefined;
-          return sendInvalidation([...batch.tags]);
-        });
-        pending = batch;
+        // Group commit: the batch takes tags until the call before it is answered (and one turn more), so under
+        // load a round trip carries every invalidation made meanwhile instead of one call each.
+        batch.evicted = inFlight
+          .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+          .then(() => {
+            if (open === batch) open = undefined;
+            return sendInvalidation([...batch.tags]);
+          });
+        inFlight = batch.evicted.catch(() => undefined);
+        open = batch;
       }
-      for (const tag of tags) pending.tags.add(tag);
-      return pending.evicted;
+      for (const tag of tags) open.tags.add(tag);
+      return open.evicted;
     },
   };
 }

@@ -130,10 +130,19 @@ export function createRouterResponseCache(options: RouterResponseCacheOptions): 
       groupId: `${RESPONSE_CACHE_GROUP_PREFIX}${options.events.instanceId}`,
       topics: options.events.topics ?? INVALIDATION_TOPICS,
       logger,
-      handle: async (event) => {
-        const tags = entitiesForEvent(event).map(entityTag);
-        if (tags.length > 0)
-          await invalidateTags(tags, "event", { id: event.id, type: event.type, aggregateId: event.aggregateId });
+      handleBatch: async (events) => {
+        const byEvent = events.map((event) => ({ event, tags: entitiesForEvent(event).map(entityTag) }));
+        const tags = [...new Set(byEvent.flatMap((item) => item.tags))];
+        if (tags.length > 0) await levels.invalidate(tags, "event");
+        if (listeners.size === 0) return;
+        for (const { event, tags: eventTags } of byEvent) {
+          if (eventTags.length > 0)
+            notify({
+              source: "event",
+              tags: eventTags,
+              event: { id: event.id, type: event.type, aggregateId: event.aggregateId },
+            });
+        }
       },
     });
   } else {

@@ -64,6 +64,20 @@ interface Group {
 
 const YIELD_EVERY = 64;
 
+/** The per-event handler of a subscription; a batch handler gets batches of one here (nothing to merge in-process). */
+function eventHandlerOf(options: SubscribeOptions): EventHandler {
+  if (options.handler) return options.handler;
+  const batchHandler = options.batchHandler;
+  return (event, meta) =>
+    batchHandler([event], {
+      topic: meta.topic,
+      partition: meta.partition,
+      firstOffset: meta.offset,
+      lastOffset: meta.offset,
+      attempt: meta.attempt,
+    });
+}
+
 /** Stable string hash (FNV-1a) so one aggregate always maps to one partition. */
 function hashKey(key: string): number {
   let hash = 0x811c9dc5;
@@ -266,7 +280,7 @@ export function createInProcessEventBus(options: InProcessEventBusOptions = {}):
       const member: Member = {
         id: nextMemberId++,
         topics: new Set(subscribeOptions.topics),
-        handler: subscribeOptions.handler,
+        handler: eventHandlerOf(subscribeOptions),
         abort: new AbortController(),
         inFlight: new Set(),
       };

@@ -1,4 +1,12 @@
-import kafkajs, { type Consumer, type IHeaders, type KafkaMessage, type Message, type RetryOptions } from "kafkajs";
+import kafkajs, {
+  type Consumer,
+  type EachBatchHandler,
+  type EachMessageHandler,
+  type IHeaders,
+  type KafkaMessage,
+  type Message,
+  type RetryOptions,
+} from "kafkajs";
 import type { Logger } from "pino";
 import type { EventEnvelope } from "../envelope.ts";
 import { InvalidEventError } from "../errors.ts";
@@ -6,7 +14,9 @@ import {
   DEFAULT_HANDLER_RETRY,
   type DeadLetter,
   type DeadLetterReason,
+  type EventBatchHandler,
   type EventBus,
+  type EventHandler,
   type HandlerRetryPolicy,
   type SubscribeOptions,
   type Subscription,
@@ -253,7 +263,6 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
 
   async function subscribe(subscribeOptions: SubscribeOptions): Promise<Subscription> {
     if (closed) throw new Error("Event bus is closed");
-    const { handler } = subscribeOptions;
     const groupId = `${options.groupIdPrefix ?? ""}${subscribeOptions.groupId}`;
     const stopping = new AbortController();
     const consumer: Consumer = kafka.consumer({
@@ -261,7 +270,10 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
       sessionTimeout: tuning.sessionTimeoutMs,
       heartbeatInterval: tuning.heartbeatIntervalMs,
       rebalanceTimeout: tuning.rebalanceTimeoutMs,
-      maxWaitTimeInMs: tuning.maxWaitTimeMs,
+      // A batch subscription may let the broker hold a fetch until 64 KiB are waiting or batchWaitMs passed.
+      ...(subscribeOptions.batchWaitMs
+        ? { minBytes: 64 * 1024, maxWaitTimeInMs: subscribeOptions.batchWaitMs }
+        : { maxWaitTimeInMs: tuning.maxWaitTimeMs }),
       // A consumer must outlive a broker outage: keep retrying every ≤ 2 s rather than exhaust a retry budget,
       // crash and depend on kafkajs's restart backoff to come back.
       retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: Number.MAX_SAFE_INTEGER },
@@ -294,6 +306,82 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
       })(),
     };
 
+    /** The message's event, or undefined once a message that is not one was dead-lettered. */
+    async function parseOrDeadLetter(message: KafkaMessage, topic: string, partition: number) {
+      try {
+        return parseEventWithDefinition(message.value ?? "", registry).event;
+      } catch (error) {
+        if (!(error instanceof InvalidEventError)) throw error;
+        const reason: DeadLetterReason =
+          error.reason === "invalid-json" || error.reason === "invalid-envelope" ? "unparseable" : "invalid-event";
+        await sendToDeadLetter(message, { groupId, topic, partition }, reason, error.message, 0);
+        return undefined;
+      }
+    }
+
+    /** Runs one delivery with the retry policy; false when it failed for good (the caller dead-letters). */
+    async function deliver(
+      run: (attempt: number) => Promise<void> | void,
+      heartbeat: () => Promise<void>,
+      context: Record<string, unknown>,
+    ): Promise<{ ok: true } | { ok: false; error: unknown; attempts: number }> {
+      const outcome = await runWithRetry(async (attempt) => run(attempt), retryPolicy, {
+        signal: stopping.signal,
+        beforeRetry: async (attempt, error) => {
+          logger.warn({ err: error, groupId, attempt, ...context }, "event handler failed, retrying");
+          await heartbeat().catch(() => undefined);
+        },
+      });
+      if (outcome.ok) return { ok: true };
+      if (outcome.aborted) throw new ConsumerStoppingError(`Consumer ${groupId} stopping`);
+      return { ok: false, error: outcome.error, attempts: outcome.attempts };
+    }
+
+    const eachMessageWith =
+      (handler: EventHandler): EachMessageHandler =>
+      async ({ topic, partition, message, heartbeat }) => {
+        const event = await parseOrDeadLetter(message, topic, partition);
+        if (!event) return;
+        const { offset } = message;
+        const outcome = await deliver((attempt) => handler(event, { topic, partition, offset, attempt }), heartbeat, {
+          topic,
+          partition,
+          offset,
+          eventId: event.id,
+        });
+        if (outcome.ok) return;
+        const source = { groupId, topic, partition };
+        await sendToDeadLetter(message, source, "handler-failed", errorMessage(outcome.error), outcome.attempts, event);
+      };
+
+    const eachBatchWith =
+      (handler: EventBatchHandler): EachBatchHandler =>
+      async ({ batch, resolveOffset, heartbeat }) => {
+        const { topic, partition } = batch;
+        const parsed: Array<{ event: EventEnvelope; message: KafkaMessage }> = [];
+        for (const message of batch.messages) {
+          const event = await parseOrDeadLetter(message, topic, partition);
+          if (event) parsed.push({ event, message });
+        }
+        if (parsed.length > 0) {
+          const [firstOffset, lastOffset] = [parsed[0]!.message.offset, parsed.at(-1)!.message.offset];
+          const events = parsed.map((item) => item.event);
+          const outcome = await deliver(
+            (attempt) => handler(events, { topic, partition, firstOffset, lastOffset, attempt }),
+            heartbeat,
+            { topic, partition, firstOffset, lastOffset, events: events.length },
+          );
+          if (!outcome.ok) {
+            for (const { event, message } of parsed) {
+              const source = { groupId, topic, partition };
+              await sendToDeadLetter(message, source, "handler-failed", errorMessage(outcome.error), outcome.attempts, event);
+            }
+          }
+        }
+        resolveOffset(batch.lastOffset());
+        await heartbeat();
+      };
+
     try {
       if (options.createTopicsOnSubscribe ?? true) {
         await ensureTopics(kafka, { topics: subscribeOptions.topics, numPartitions: options.topicPartitions ?? 6, logger });
@@ -305,36 +393,9 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
         {
           autoCommit: true,
           partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
-          eachMessage: async ({ topic, partition, message, heartbeat }) => {
-            const source = { groupId, topic, partition };
-            let event: EventEnvelope;
-            try {
-              event = parseEventWithDefinition(message.value ?? "", registry).event;
-            } catch (error) {
-              if (!(error instanceof InvalidEventError)) throw error;
-              const reason: DeadLetterReason =
-                error.reason === "invalid-json" || error.reason === "invalid-envelope" ? "unparseable" : "invalid-event";
-              await sendToDeadLetter(message, source, reason, error.message, 0);
-              return;
-            }
-            const outcome = await runWithRetry(
-              async (attempt) => handler(event, { topic, partition, offset: message.offset, attempt }),
-              retryPolicy,
-              {
-                signal: stopping.signal,
-                beforeRetry: async (attempt, error) => {
-                  logger.warn(
-                    { err: error, groupId, topic, partition, offset: message.offset, attempt, eventId: event.id },
-                    "event handler failed, retrying",
-                  );
-                  await heartbeat().catch(() => undefined);
-                },
-              },
-            );
-            if (outcome.ok) return;
-            if (outcome.aborted) throw new ConsumerStoppingError(`Consumer ${groupId} stopping`);
-            await sendToDeadLetter(message, source, "handler-failed", errorMessage(outcome.error), outcome.attempts, event);
-          },
+          ...(subscribeOptions.handler
+            ? { eachMessage: eachMessageWith(subscribeOptions.handler) }
+            : { eachBatch: eachBatchWith(subscribeOptions.batchHandler) }),
         },
         { groupId, logger, isStopping: () => stopping.signal.aborted },
       );
