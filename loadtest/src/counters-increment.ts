@@ -10,7 +10,8 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { startCountersBenchStack, scrape } from "./counters-bench-stack.ts";
 import { repoRoot } from "./process-stack.ts";
-import { resultsTable } from "./measure.ts";
+import { cpuTable, resultsTable } from "./measure.ts";
+import { withCpu } from "./process-cpu.ts";
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +37,8 @@ interface Result {
   p99Ms: number;
   errors: number;
   requests: number;
+  /** CPU ms each process (router, counters, java = Kafka, redis-server, postgres, this load generator) spent. */
+  cpuMs: Map<string, number>;
 }
 
 /** One bounded run; each request increments one of `keyCount` counters (round robin), as views of many posts would. */
@@ -47,14 +50,16 @@ async function run(name: string, url: string, headers: Record<string, string>, s
       query: MUTATION,
       variables: { input: { resourceId: `bench-post-${n++ % keyCount}`, type: "VIEW", delta: 1 } },
     });
-  const result = await autocannon({
-    url,
-    method: "POST",
-    connections,
-    duration: seconds,
-    headers: { "content-type": "application/json", ...headers },
-    requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
-  });
+  const { result, cpuMs } = await withCpu(process.pid, () =>
+    autocannon({
+      url,
+      method: "POST",
+      connections,
+      duration: seconds,
+      headers: { "content-type": "application/json", ...headers },
+      requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
+    }),
+  );
   return {
     name,
     requestsPerSecond: result.requests.average,
@@ -62,7 +67,17 @@ async function run(name: string, url: string, headers: Record<string, string>, s
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
     requests: result.requests.total,
+    cpuMs,
   };
+}
+
+/** CPU µs per request by process over a target's rounds (processes under 1 µs per request are left out). */
+function cpuPerRequest(list: readonly Result[]): Record<string, number> {
+  const requests = list.reduce((s, r) => s + r.requests, 0);
+  const totals = new Map<string, number>();
+  for (const r of list) for (const [label, ms] of r.cpuMs) totals.set(label, (totals.get(label) ?? 0) + ms);
+  const perRequest = [...totals].map(([label, ms]) => [label, (ms * 1000) / Math.max(1, requests)] as const);
+  return Object.fromEntries(perRequest.filter(([, us]) => us >= 1).map(([label, us]) => [label, Math.round(us)]));
 }
 
 const topology = values.topology === "single" ? "single" : "split";
@@ -87,6 +102,7 @@ try {
       p99Ms: avg((r) => r.p99Ms),
       errors: list.reduce((s, r) => s + r.errors, 0),
       requests: list.reduce((s, r) => s + r.requests, 0),
+      cpuUsPerRequest: cpuPerRequest(list),
     };
   });
   const [direct, routed] = results as [(typeof results)[0], (typeof results)[0]];
@@ -114,6 +130,8 @@ try {
   console.log(
     [
       ...resultsTable(results),
+      ``,
+      ...cpuTable(results, ["router", "counters", "java", "redis-server", "postgres", "counters-increment"]),
       ``,
       `router / direct req/s = ${report.routerToDirectRatio} (${connections} connections, ${keyCount} counters, ` +
         `${report.kafkaEventsPerProduceRequest} events per Kafka produce request)`,

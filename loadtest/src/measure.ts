@@ -71,3 +71,19 @@ export function resultsTable(
     ...results.map((r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} |`),
   ];
 }
+
+/** CPU microseconds per request spent by each process of the stack (and the load generator), one row per target. */
+export function cpuTable(
+  results: ReadonlyArray<{ name: string; cpuUsPerRequest: Record<string, number> }>,
+  labels: readonly string[],
+): string[] {
+  const cell = (value: number | undefined) => (value === undefined ? "–" : String(Math.round(value)));
+  return [
+    `| CPU µs per request | ${labels.join(" | ")} | all |`,
+    `|---|${labels.map(() => "---|").join("")}---|`,
+    ...results.map((r) => {
+      const all = Object.values(r.cpuUsPerRequest).reduce((sum, v) => sum + v, 0);
+      return `| ${r.name} | ${labels.map((label) => cell(r.cpuUsPerRequest[label])).join(" | ")} | ${cell(all)} |`;
+    }),
+  ];
+}
