@@ -52,27 +52,27 @@ export async function ensureTopics(kafka: KafkaClient, options: EnsureTopicsOpti
   try {
     const existing = new Set(await admin.listTopics());
     const missing = [...wanted].filter(([topic]) => !existing.has(topic));
-    if (missing.length === 0) return [];
-    try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map(([topic, numPartitions]) => ({
-          topic,
-          numPartitions,
-          replicationFactor: options.replicationFactor ?? -1,
-        })),
-      });
-    } catch (error) {
-      // A KRaft broker may answer kafkajs's leader check before its metadata cache has the new topics; kafkajs
-      // only waits out LEADER_NOT_AVAILABLE and gives up on this one (seen when four services start together).
-      if ((error as { type?: string }).type !== "UNKNOWN_TOPIC_OR_PARTITION") throw error;
-      await waitForLeaders(
-        admin,
-        missing.map(([topic]) => topic),
-      );
+    if (missing.length > 0) {
+      try {
+        // Another service starting beside this one may create them first: kafkajs then resolves false.
+        await admin.createTopics({
+          topics: missing.map(([topic, numPartitions]) => ({
+            topic,
+            numPartitions,
+            replicationFactor: options.replicationFactor ?? -1,
+          })),
+        });
+      } catch (error) {
+        if ((error as { type?: string }).type !== "UNKNOWN_TOPIC_OR_PARTITION") throw error;
+      }
     }
+    // Whoever created them, they are usable once every partition has a leader in the broker's metadata. A KRaft
+    // broker lists a new topic before that, and kafkajs (its own leader wait, a consumer's subscribe, a producer's
+    // first send) gives up on the UNKNOWN_TOPIC_OR_PARTITION it answers meanwhile, as seen when four services start
+    // together on a fresh broker.
+    await waitForLeaders(admin, [...wanted.keys()]);
     const created = missing.map(([topic]) => topic);
-    options.logger?.info({ topics: created }, "kafka topics created");
+    if (created.length > 0) options.logger?.info({ topics: created }, "kafka topics created");
     return created;
   } finally {
     await admin.disconnect();
