@@ -3,7 +3,9 @@ import type { Health, Logger } from "@plaza/kit";
 
 /**
  * One ioredis client per service for its Redis adapters. Commands fail fast while Redis is unreachable
- * (callers decide whether to degrade), and the client reconnects with capped backoff.
+ * (callers decide whether to degrade), and the client reconnects with capped backoff. Commands issued in the same
+ * turn of the event loop go out in one write (auto-pipelining): under load, the requests a Kafka acknowledgement
+ * releases together reach Redis in one round trip instead of one syscall pair each.
  */
 export function createRedisFromConfig(opts: {
   url: string;
@@ -17,6 +19,7 @@ export function createRedisFromConfig(opts: {
     connectionName: opts.name,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: true,
+    enableAutoPipelining: true,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
   });
   let lastLogged = 0;

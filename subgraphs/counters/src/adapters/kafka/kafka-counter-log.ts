@@ -37,6 +37,9 @@ export interface KafkaCounterLogOptions {
   onFlush?: (events: number, durationMs: number) => void;
 }
 
+/** Messages parsed per turn of the event loop by a consumer. */
+const PARSE_SLICE = 200;
+
 interface Pending {
   message: Message;
   partition: number;
@@ -188,9 +191,11 @@ export function createKafkaCounterLog(options: KafkaCounterLogOptions): CounterL
       heartbeatInterval: 1_000,
       rebalanceTimeout: 15_000,
       // The broker answers a fetch once this much is waiting, or after maxWaitTimeInMs: under load the
-      // write-behind persists a few large batches a second instead of one small batch per produce request.
-      minBytes: 256 * 1024,
-      maxWaitTimeInMs: 250,
+      // write-behind persists about one large batch a second instead of one small batch per produce request
+      // (each batch is a few statements per shard and partition). Only the Postgres copy lags by that much;
+      // a rebuild replays the log past it.
+      minBytes: 1024 * 1024,
+      maxWaitTimeInMs: 1_000,
     });
     // Batches wait until the positions of a new assignment are settled (see the GROUP_JOIN handler).
     let assignmentReady: Promise<void> = Promise.resolve();
@@ -253,7 +258,10 @@ export function createKafkaCounterLog(options: KafkaCounterLogOptions): CounterL
             // A seek made for this assignment moved the partition elsewhere: these messages are not ours to handle.
             if (isStale() || stopping || batch.messages.length === 0) return;
             const records: LoggedEvent[] = [];
-            for (const message of batch.messages) {
+            for (const [index, message] of batch.messages.entries()) {
+              // A second's worth of events is parsed in slices, so requests waiting on this event loop are not
+              // held up for the whole batch.
+              if (index > 0 && index % PARSE_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
               try {
                 records.push({ event: parseEventWithDefinition(message.value ?? "").event, offset: Number(message.offset) });
               } catch (error) {
