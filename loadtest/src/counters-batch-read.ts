@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
-import { measure, type Measurement } from "./measure.ts";
+import { cpuTable, measure, summarize, type Measurement } from "./measure.ts";
 import { startCountersBenchStack, scrape } from "./counters-bench-stack.ts";
 import { repoRoot } from "./process-stack.ts";
 
@@ -63,13 +63,8 @@ try {
     for (let round = 0; round < rounds; round++) runs.push(await measure(target, { connections, durationSeconds }));
     const after = await counters();
     const requests = after.http - before.http;
-    const avg = (f: (m: Measurement) => number) => runs.reduce((s, m) => s + f(m), 0) / runs.length;
     results.push({
-      name: target.name,
-      requestsPerSecond: Math.round(avg((m) => m.requestsPerSecond)),
-      p50Ms: avg((m) => m.p50Ms),
-      p99Ms: avg((m) => m.p99Ms),
-      errors: runs.reduce((s, m) => s + m.errors + m.non2xx, 0),
+      ...summarize(target.name, runs),
       subgraphRequests: requests,
       redisReadRoundTripsPerRequest: Number(((after.reads - before.reads) / requests).toFixed(3)),
       redisRoundTripsPerRequest: Number(((after.allTrips - before.allTrips) / requests).toFixed(3)),
@@ -98,6 +93,8 @@ try {
         (r) =>
           `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.redisRoundTripsPerRequest} | ${r.redisCommandsPerRequest} | ${r.errors} |`,
       ),
+      ``,
+      ...cpuTable(results),
       ``,
       `router / direct req/s = ${report.routerToDirectRatio} (${connections} connections, ${keyCount} keys per request)`,
     ].join("\n"),

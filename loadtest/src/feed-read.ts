@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createInternalSigner, INTERNAL_AUTH_HEADER } from "@plaza/kit";
 import { isolatedSubgraphEnv, startBenchServices, until } from "./bench-services.ts";
-import { compare, resultsTable } from "./measure.ts";
+import { compare, cpuTable, resultsTable } from "./measure.ts";
 import { repoRoot, startProcessStack, type ProcessStack } from "./process-stack.ts";
 
 const { values } = parseArgs({
@@ -179,6 +179,8 @@ try {
   console.log(
     [
       ...resultsTable(results),
+      ``,
+      ...cpuTable(results),
       ``,
       `feed / post(id) req/s = ${report.feedToPostRatio} through the router, ${report.directFeedToPostRatio} on the subgraph (${connections} connections; target p99 ≤ ${report.targetFeedP99Ms} ms)`,
     ].join("\n"),

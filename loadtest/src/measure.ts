@@ -1,4 +1,5 @@
 import autocannon from "autocannon";
+import { withCpu } from "./process-cpu.ts";
 
 export interface Measurement {
   name: string;
@@ -7,12 +8,17 @@ export interface Measurement {
   p99Ms: number;
   errors: number;
   non2xx: number;
+  /** Requests completed. */
+  requests: number;
+  /** CPU ms each process spent meanwhile, by label (see process-cpu.ts), this load generator included. */
+  cpuMs: Map<string, number>;
 }
 
 export interface Target {
   name: string;
   url: string;
-  body: string;
+  /** The request body; several are sent in turn by each connection. */
+  body: string | readonly string[];
   headers?: Record<string, string>;
 }
 
@@ -20,14 +26,17 @@ export interface Target {
 export async function measure(target: Target, opts: { connections: number; durationSeconds: number }): Promise<Measurement> {
   if (!/^https?:\/\/(127\.|localhost|\[::1\])/.test(target.url))
     throw new Error(`refusing to load a non-loopback target: ${target.url}`);
-  const result = await autocannon({
-    url: target.url,
-    method: "POST",
-    connections: opts.connections,
-    duration: opts.durationSeconds,
-    headers: { "content-type": "application/json", ...target.headers },
-    body: target.body,
-  });
+  const bodies = typeof target.body === "string" ? [target.body] : target.body;
+  const { result, cpuMs } = await withCpu(process.pid, () =>
+    autocannon({
+      url: target.url,
+      method: "POST",
+      connections: opts.connections,
+      duration: opts.durationSeconds,
+      headers: { "content-type": "application/json", ...target.headers },
+      requests: bodies.map((body) => ({ body })),
+    }),
+  );
   return {
     name: target.name,
     requestsPerSecond: result.requests.average,
@@ -35,6 +44,30 @@ export async function measure(target: Target, opts: { connections: number; durat
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    requests: result.requests.total,
+    cpuMs,
+  };
+}
+
+/** One target's rounds together: mean req/s and latencies, summed errors, and CPU µs per request by process. */
+export function summarize(name: string, runs: readonly Measurement[]) {
+  const avg = (f: (m: Measurement) => number) => runs.reduce((sum, m) => sum + f(m), 0) / runs.length;
+  const requests = runs.reduce((sum, m) => sum + m.requests, 0);
+  const cpuMs = new Map<string, number>();
+  for (const run of runs) for (const [label, ms] of run.cpuMs) cpuMs.set(label, (cpuMs.get(label) ?? 0) + ms);
+  const cpuUsPerRequest = Object.fromEntries(
+    [...cpuMs]
+      .map(([label, ms]) => [label, Math.round((ms * 1000) / Math.max(1, requests))] as const)
+      .filter(([, us]) => us >= 1), // idle processes
+  );
+  return {
+    name,
+    requestsPerSecond: Math.round(avg((m) => m.requestsPerSecond)),
+    p50Ms: avg((m) => m.p50Ms),
+    p99Ms: avg((m) => m.p99Ms),
+    errors: runs.reduce((sum, m) => sum + m.errors + m.non2xx, 0),
+    requests,
+    cpuUsPerRequest,
   };
 }
 
@@ -42,23 +75,17 @@ export async function measure(target: Target, opts: { connections: number; durat
  * Alternates the targets round by round so machine noise hits each about equally, then sums per target.
  * Throughput is compared as a ratio of two things measured in the same run, never as an absolute.
  */
-export async function compare(targets: Target[], opts: { connections: number; durationSeconds: number; rounds: number }) {
-  for (const target of targets) await measure(target, { connections: opts.connections, durationSeconds: 2 }); // warm-up
+export async function compare(
+  targets: Target[],
+  opts: { connections: number; durationSeconds: number; rounds: number; warmUpSeconds?: number },
+) {
+  const warmUp = { connections: opts.connections, durationSeconds: opts.warmUpSeconds ?? 2 };
+  for (const target of targets) await measure(target, warmUp);
   const runs = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]));
   for (let round = 0; round < opts.rounds; round++) {
     for (const target of targets) runs.get(target.name)!.push(await measure(target, opts));
   }
-  return targets.map((t) => {
-    const list = runs.get(t.name)!;
-    const avg = (f: (m: Measurement) => number) => list.reduce((sum, m) => sum + f(m), 0) / list.length;
-    return {
-      name: t.name,
-      requestsPerSecond: Math.round(avg((m) => m.requestsPerSecond)),
-      p50Ms: avg((m) => m.p50Ms),
-      p99Ms: avg((m) => m.p99Ms),
-      errors: list.reduce((s, m) => s + m.errors + m.non2xx, 0),
-    };
-  });
+  return targets.map((t) => summarize(t.name, runs.get(t.name)!));
 }
 
 /** The Markdown table every benchmark prints. */
@@ -72,11 +99,15 @@ export function resultsTable(
   ];
 }
 
-/** CPU microseconds per request spent by each process of the stack (and the load generator), one row per target. */
-export function cpuTable(
-  results: ReadonlyArray<{ name: string; cpuUsPerRequest: Record<string, number> }>,
-  labels: readonly string[],
-): string[] {
+/**
+ * CPU microseconds per request spent by each process of the stack and by the load generator (named after its
+ * script), one row per target, busiest process first. On a shared 2-core box this moves far less than req/s.
+ */
+export function cpuTable(results: ReadonlyArray<{ name: string; cpuUsPerRequest: Record<string, number> }>): string[] {
+  const totals = new Map<string, number>();
+  for (const r of results)
+    for (const [label, us] of Object.entries(r.cpuUsPerRequest)) totals.set(label, (totals.get(label) ?? 0) + us);
+  const labels = [...totals].sort((a, b) => b[1] - a[1]).map(([label]) => label);
   const cell = (value: number | undefined) => (value === undefined ? "–" : String(Math.round(value)));
   return [
     `| CPU µs per request | ${labels.join(" | ")} | all |`,

@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startBenchServices, until, type BenchServices } from "./bench-services.ts";
-import { compare, type Target, resultsTable } from "./measure.ts";
+import { compare, cpuTable, resultsTable, type Target } from "./measure.ts";
 import { freePort, repoRoot, startProcessStack, type ProcessStack } from "./process-stack.ts";
 
 const { values } = parseArgs({
@@ -183,6 +183,8 @@ try {
   console.log(
     [
       ...resultsTable(results),
+      ``,
+      ...cpuTable(results),
       ``,
       `cached / uncached req/s = ${report.cachedToUncachedRatio}× (target ≥ ${report.cachedTarget}×)`,
       `L1 hit path / bare node:http req/s = ${report.l1HitToBareRatio} (target ≥ ${report.bareTarget})`,

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createInternalSigner, INTERNAL_AUTH_HEADER } from "@plaza/kit";
-import { compare, resultsTable } from "./measure.ts";
+import { compare, cpuTable, resultsTable } from "./measure.ts";
 import { repoRoot, startProcessStack } from "./process-stack.ts";
 
 const { values } = parseArgs({
@@ -69,6 +69,8 @@ try {
   console.log(
     [
       ...resultsTable(results),
+      ``,
+      ...cpuTable(results),
       ``,
       `router / direct req/s = ${report.routerToDirectRatio} (${report.mode}, ${connections} connections)`,
     ].join("\n"),
