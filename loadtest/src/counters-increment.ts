@@ -16,6 +16,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "100" },
     duration: { type: "string", default: "10" },
     rounds: { type: "string", default: "2" },
+    warmup: { type: "string", default: "3" },
     keys: { type: "string", default: "100" },
     "response-cache": { type: "string", default: "true" },
     topology: { type: "string", default: "split" },
@@ -44,8 +45,8 @@ try {
     { name: "counters subgraph direct", url: bench.countersUrl, body: bodies, headers: bench.routerSignature },
     { name: "through the router", url: bench.stack.routerUrl, body: bodies },
   ];
-  // 3 s of warm-up per target: JIT, connection pools, the Kafka producer.
-  const results = await compare(targets, { connections, durationSeconds, rounds, warmUpSeconds: 3 });
+  // Warm-up per target: JIT (the Kafka broker's JVM takes longest), connection pools, the Kafka producer.
+  const results = await compare(targets, { connections, durationSeconds, rounds, warmUpSeconds: Number(values.warmup) });
   const [direct, routed] = results as [(typeof results)[0], (typeof results)[0]];
   const appendBatch = {
     requests: await scrape(bench.metricsUrl, "plaza_counters_log_append_batch_events_count"),

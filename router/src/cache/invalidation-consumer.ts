@@ -6,7 +6,7 @@ import type { Logger } from "@plaza/kit";
  * view of a post raises one) a few large batches a second cost far less than one tiny batch per event, and
  * cross-router staleness grows by at most this much.
  */
-const INVALIDATION_BATCH_WAIT_MS = 20;
+const INVALIDATION_BATCH_WAIT_MS = 100;
 
 export interface InvalidationConsumerOptions {
   bus: EventBus;

@@ -1,5 +1,6 @@
 import kafkajs, { type KafkaConfig, type logCreator, type RetryOptions } from "kafkajs";
 import type { Logger } from "pino";
+import "./kafkajs-idle-timer-fix.ts";
 
 const { Kafka, logLevel } = kafkajs;
 export type KafkaClient = InstanceType<typeof Kafka>;
