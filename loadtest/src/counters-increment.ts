@@ -1,5 +1,5 @@
 // `incrementCounter` through the router against the counters subgraph hit directly, same run, 100 connections:
-//   npx tsx loadtest/src/counters-increment.ts [--connections 100] [--duration 10] [--rounds 2] [--keys 100]
+//   npx tsx loadtest/src/counters-increment.ts [--connections 100] [--duration 10] [--rounds 2] [--keys 100] [--warmup 3]
 //     [--topology split|single]   split (default): router and each subgraph in its own process, as deployed;
 //                                 single: `npm start`, everything in one process
 // Every acknowledged increment went to Kafka (acks=all) and Redis first: this measures the durable write path.
