@@ -319,7 +319,7 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
       }
     }
 
-    /** Runs one delivery with the retry policy; false when it failed for good (the caller dead-letters). */
+    /** Runs one delivery with the retry policy; `ok: false` when it failed for good (the caller dead-letters). */
     async function deliver(
       run: (attempt: number) => Promise<void> | void,
       heartbeat: () => Promise<void>,
