@@ -16,35 +16,48 @@ export interface CountersServices {
   onCoalesced(): void;
 }
 
+/** The DataLoader calls resolvers make; the loader itself is only built by the first of them. */
+export type LazyLoader<K, V> = Pick<DataLoader<K, V>, "load" | "loadMany" | "clear" | "prime">;
+
+/**
+ * A DataLoader built on its first call. A getter would not do: envelop copies the context's properties with
+ * Object.assign, which calls every getter, so each request would build every loader.
+ */
+export function lazyLoader<K, V>(make: () => DataLoader<K, V>): LazyLoader<K, V> {
+  let loader: DataLoader<K, V> | undefined;
+  const get = () => (loader ??= make());
+  return {
+    load: (key) => get().load(key),
+    loadMany: (keys) => get().loadMany(keys),
+    clear: (key) => get().clear(key),
+    prime: (key, value) => get().prime(key, value),
+  };
+}
+
 export interface CountersContext extends BaseContext {
   services: CountersServices;
   /** Per request: every counter read of one request is one hot-store round trip. */
-  counterLoader: DataLoader<string, number>;
+  counterLoader: LazyLoader<string, number>;
   /** Per request: one `_entities` batch of posts is one hot-store round trip. */
-  postLoader: DataLoader<string, { likeCount: number; viewCount: number; viewerHasLiked: boolean }>;
+  postLoader: LazyLoader<string, { likeCount: number; viewCount: number; viewerHasLiked: boolean }>;
 }
 
 export function createCountersContext(services: CountersServices) {
-  return (base: BaseContext): CountersContext => {
-    // Created on first use: most operations need one loader or none.
-    let counterLoader: CountersContext["counterLoader"] | undefined;
-    let postLoader: CountersContext["postLoader"] | undefined;
-    return {
-      ...base,
-      services,
-      get counterLoader() {
-        return (counterLoader ??= new DataLoader(
-          (ids: readonly string[]) => services.counters.read(ids.map(parseCounterKeyString)),
-          {
-            maxBatchSize: services.batchLimit,
-          },
-        ));
-      },
-      get postLoader() {
-        return (postLoader ??= new DataLoader((ids: readonly string[]) => services.counters.readPosts(ids, base.viewerId), {
+  return (base: BaseContext): CountersContext => ({
+    ...base,
+    services,
+    // Built on first use: most operations need one loader or none.
+    counterLoader: lazyLoader(
+      () =>
+        new DataLoader((ids: readonly string[]) => services.counters.read(ids.map(parseCounterKeyString)), {
           maxBatchSize: services.batchLimit,
-        }));
-      },
-    };
-  };
+        }),
+    ),
+    postLoader: lazyLoader(
+      () =>
+        new DataLoader((ids: readonly string[]) => services.counters.readPosts(ids, base.viewerId), {
+          maxBatchSize: services.batchLimit,
+        }),
+    ),
+  });
 }
