@@ -52,7 +52,11 @@ export function descendantCpu(rootPid: number): Map<string, number> {
     return new Map(); // no /proc
   }
   const children = new Map<number, ProcStat[]>();
-  for (const stat of stats) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat]);
+  for (const stat of stats) {
+    const siblings = children.get(stat.ppid);
+    if (siblings) siblings.push(stat);
+    else children.set(stat.ppid, [stat]);
+  }
   const byLabel = new Map<string, number>();
   const visit = (stat: ProcStat) => {
     const label = labelOf(stat.pid);

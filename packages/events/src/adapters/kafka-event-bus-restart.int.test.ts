@@ -1,27 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { startKafka } from "@plaza/testkit";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createEvent } from "../create-event.ts";
 import type { EventBus } from "../event-bus.port.ts";
 import { defineEvent, EventRegistry } from "../registry.ts";
 import { eventually } from "../testing/eventually.ts";
+import { FAST_CONSUMER, kafkaTestLogger } from "../testing/kafka-test-tuning.ts";
 import { createKafkaClient } from "./kafka-client.ts";
-import { createKafkaEventBus, type KafkaConsumerTuning } from "./kafka-event-bus.ts";
+import { createKafkaEventBus } from "./kafka-event-bus.ts";
 import { ensureTopics } from "./kafka-topics.ts";
 
 // A consumer must survive its broker's restart. Under load kafkajs could give up on it for good (a crash rooted in
 // KafkaJSGroupCoordinatorNotFound is not restarted); runAndKeepRunning restarts it (see kafka-consumer-restart.ts).
 
-const logger = pino({ level: process.env.PLAZA_TEST_LOG_LEVEL ?? "silent" });
-
-const FAST_CONSUMER: KafkaConsumerTuning = {
-  sessionTimeoutMs: 6_000,
-  heartbeatIntervalMs: 200,
-  rebalanceTimeoutMs: 6_000,
-  maxWaitTimeMs: 100,
-};
+const logger = kafkaTestLogger;
 
 function uniqueTopicWithEvent() {
   const topic = `kafka-bus.${randomUUID().slice(0, 8)}`;

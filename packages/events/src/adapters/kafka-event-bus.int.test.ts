@@ -8,26 +8,14 @@ import { runEventBusContract } from "../event-bus.contract.ts";
 import type { DeadLetter } from "../event-bus.port.ts";
 import { defineEvent, EventRegistry } from "../registry.ts";
 import { eventually } from "../testing/eventually.ts";
+import { FAST_CONSUMER, kafkaTestLogger } from "../testing/kafka-test-tuning.ts";
 import { deadLetterTopic } from "../topics.ts";
 import { createKafkaClient } from "./kafka-client.ts";
-import {
-  createKafkaEventBus,
-  DEAD_LETTER_HEADERS,
-  EVENT_HEADERS,
-  headerText,
-  type KafkaConsumerTuning,
-} from "./kafka-event-bus.ts";
+import { createKafkaEventBus, DEAD_LETTER_HEADERS, EVENT_HEADERS, headerText } from "./kafka-event-bus.ts";
 import { ensureTopics } from "./kafka-topics.ts";
 
-const logger = pino({ level: process.env.PLAZA_TEST_LOG_LEVEL ?? "silent" });
+const logger = kafkaTestLogger;
 
-/** Quick joins and rebalances for tests (the broker's minimum session timeout is 6 s). */
-const FAST_CONSUMER: KafkaConsumerTuning = {
-  sessionTimeoutMs: 6_000,
-  heartbeatIntervalMs: 200,
-  rebalanceTimeoutMs: 6_000,
-  maxWaitTimeMs: 100,
-};
 const FAST_RETRY = { attempts: 3, initialBackoffMs: 10, maxBackoffMs: 50 };
 
 const brokers = () => testInfra().kafkaBrokers;
