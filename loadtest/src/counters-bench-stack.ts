@@ -2,7 +2,7 @@
 // Kafka, and `npm start` on them in a child process (so the load generator does not share its event loop).
 import { createInternalSigner, INTERNAL_AUTH_HEADER } from "@plaza/kit";
 import { isolatedSubgraphEnv, startBenchServices, type BenchServices } from "./bench-services.ts";
-import { freePort, startProcessStack, type ProcessStack, type ProcessStackOptions } from "./process-stack.ts";
+import { freePort, startProcessStack, startScript, type ProcessStack, type ProcessStackOptions } from "./process-stack.ts";
 
 export interface CountersBenchStack {
   stack: ProcessStack;
@@ -52,6 +52,49 @@ export async function startCountersBenchStack(
     };
   } catch (err) {
     await services.stop();
+    throw err;
+  }
+}
+
+export interface IncrementFloor {
+  /** bare-counters.ts: the durable increment behind a bare HTTP server. */
+  directUrl: string;
+  /** bare-proxy.ts in front of it: one bare HTTP hop, where the router would be. */
+  proxiedUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * What `incrementCounter` costs without GraphQL, beside the stack, on the same broker, Redis and Postgres: the
+ * counters service's own increment (its databases, Redis prefix and Kafka topic apart) behind bare node:http, and a
+ * bare forwarding hop in front of it.
+ */
+export async function startIncrementFloor(bench: CountersBenchStack): Promise<IncrementFloor> {
+  const [servicePort, countersPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
+  const counters = await startScript("loadtest/src/bare-counters.ts", countersPort, {
+    ...bench.stack.env,
+    COUNTERS_DATABASE_SHARD_URLS: (await bench.services.createDatabases("bench_bare_counters", 2)).join(","),
+    COUNTERS_PORT: String(servicePort),
+    REDIS_KEY_PREFIX: "bare:",
+    KAFKA_GROUP_PREFIX: "bare.",
+    BARE_PORT: String(countersPort),
+  });
+  try {
+    const proxy = await startScript("loadtest/src/bare-proxy.ts", proxyPort, {
+      ...(process.env as Record<string, string>),
+      BARE_PORT: String(proxyPort),
+      BARE_UPSTREAM: counters.url,
+    });
+    return {
+      directUrl: counters.url,
+      proxiedUrl: proxy.url,
+      async stop() {
+        await proxy.stop();
+        await counters.stop();
+      },
+    };
+  } catch (err) {
+    await counters.stop();
     throw err;
   }
 }

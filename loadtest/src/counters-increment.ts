@@ -1,13 +1,16 @@
 // `incrementCounter` through the router against the counters subgraph hit directly, same run, 100 connections:
 //   npx tsx loadtest/src/counters-increment.ts [--connections 100] [--duration 10] [--rounds 2] [--keys 100] [--warmup 3]
-//     [--topology split|single]   split (default): router and each subgraph in its own process, as deployed;
+//     [--floor true|false] [--topology split|single]
+//   --floor (default true): also measures the same durable increment without GraphQL (bare-counters.ts) and behind
+//                           a bare forwarding hop (bare-proxy.ts), same run: the floor this box allows.
+//   --topology   split (default): router and each subgraph in its own process, as deployed;
 //                                 single: `npm start`, everything in one process
 // Every acknowledged increment went to Kafka (acks=all) and Redis first: this measures the durable write path.
 // Starts throw-away Postgres, Redis and Kafka and `npm start` on them; writes loadtest/results/counters-increment.json.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startCountersBenchStack, scrape } from "./counters-bench-stack.ts";
+import { startCountersBenchStack, startIncrementFloor, scrape, type IncrementFloor } from "./counters-bench-stack.ts";
 import { repoRoot } from "./process-stack.ts";
 import { compare, cpuTable, resultsTable, type Target } from "./measure.ts";
 
@@ -20,6 +23,7 @@ const { values } = parseArgs({
     keys: { type: "string", default: "100" },
     "response-cache": { type: "string", default: "true" },
     topology: { type: "string", default: "split" },
+    floor: { type: "string", default: "true" },
   },
 });
 const connections = Number(values.connections);
@@ -40,14 +44,23 @@ const bodies = Array.from({ length: keyCount }, (_, i) =>
 
 const topology = values.topology === "single" ? "single" : "split";
 const bench = await startCountersBenchStack({ RESPONSE_CACHE_ENABLED: values["response-cache"]! }, { topology });
+let floor: IncrementFloor | undefined;
 try {
+  if (values.floor === "true") floor = await startIncrementFloor(bench);
   const targets: Target[] = [
     { name: "counters subgraph direct", url: bench.countersUrl, body: bodies, headers: bench.routerSignature },
     { name: "through the router", url: bench.stack.routerUrl, body: bodies },
   ];
+  if (floor)
+    targets.push(
+      { name: "floor: bare increment direct", url: floor.directUrl, body: bodies },
+      { name: "floor: bare increment via bare hop", url: floor.proxiedUrl, body: bodies },
+    );
   // Warm-up per target: JIT (the Kafka broker's JVM takes longest), connection pools, the Kafka producer.
   const results = await compare(targets, { connections, durationSeconds, rounds, warmUpSeconds: Number(values.warmup) });
-  const [direct, routed] = results as [(typeof results)[0], (typeof results)[0]];
+  const [direct, routed, bareDirect, bareProxied] = results;
+  const ratio = (a: { requestsPerSecond: number }, b: { requestsPerSecond: number }) =>
+    Number((a.requestsPerSecond / b.requestsPerSecond).toFixed(3));
   const appendBatch = {
     requests: await scrape(bench.metricsUrl, "plaza_counters_log_append_batch_events_count"),
     events: await scrape(bench.metricsUrl, "plaza_counters_log_append_batch_events_sum"),
@@ -62,7 +75,10 @@ try {
     rounds,
     keys: keyCount,
     results,
-    routerToDirectRatio: Number((routed.requestsPerSecond / direct.requestsPerSecond).toFixed(3)),
+    routerToDirectRatio: ratio(routed!, direct!),
+    // How close each GraphQL path comes to the same work without GraphQL.
+    directToFloorRatio: bareDirect && ratio(direct!, bareDirect),
+    routerToFloorRatio: bareProxied && ratio(routed!, bareProxied),
     kafkaEventsPerProduceRequest: Number((appendBatch.events / Math.max(1, appendBatch.requests)).toFixed(1)),
     at: new Date().toISOString(),
   };
@@ -77,8 +93,15 @@ try {
       ``,
       `router / direct req/s = ${report.routerToDirectRatio} (${connections} connections, ${keyCount} counters, ` +
         `${report.kafkaEventsPerProduceRequest} events per Kafka produce request)`,
+      ...(floor
+        ? [
+            `counters direct / bare increment = ${report.directToFloorRatio}; ` +
+              `router / bare increment via bare hop = ${report.routerToFloorRatio}`,
+          ]
+        : []),
     ].join("\n"),
   );
 } finally {
+  await floor?.stop();
   await bench.stop();
 }

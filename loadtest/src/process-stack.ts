@@ -64,39 +64,62 @@ export async function startProcessStack(
       if (name && name !== "ROUTER") env[`SUBGRAPH_URL_${name}`] ??= `http://127.0.0.1:${port}/graphql`;
     }
   }
-  // BENCH_NODE_ARGS passes flags to the stack's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const entry = topology === "split" ? "packages/launcher/src/start-services.ts" : "packages/launcher/src/main.ts";
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, "--import", "tsx", entry], {
-    cwd: repoRoot,
-    env,
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  const child = spawnNode(entry, env);
   const routerUrl = `http://127.0.0.1:${routerPort}/graphql`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`plaza exited with ${child.exitCode} before it was ready`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${routerPort}/readyz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill("SIGTERM");
-      throw new Error("plaza did not become ready within 120 s");
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await waitReady(child, "plaza", 120_000, async () => (await fetch(`http://127.0.0.1:${routerPort}/readyz`)).ok);
   return {
     routerUrl,
     usersUrl: `http://127.0.0.1:${usersPort}/graphql`,
     postsUrl: `http://127.0.0.1:${postsPort}/graphql`,
     env,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
+    stop: () => stopChild(child),
   };
+}
+
+/** A loadtest script in its own node process (tsx's loader), ready once `port` answers HTTP. */
+export async function startScript(
+  entry: string,
+  port: number,
+  env: Record<string, string>,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = spawnNode(entry, env);
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(child, entry, 60_000, async () => {
+    await fetch(url, { method: "HEAD" });
+    return true;
+  });
+  return { url, stop: () => stopChild(child) };
+}
+
+/** `entry` under tsx, with BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run). */
+function spawnNode(entry: string, env: Record<string, string>): ChildProcess {
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  return spawn(process.execPath, [...nodeArgs, "--import", "tsx", entry], {
+    cwd: repoRoot,
+    env,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+}
+
+/** Polls `ready` (a throw counts as not yet) until it holds; fails if the child exits first or time runs out. */
+async function waitReady(child: ChildProcess, name: string, timeoutMs: number, ready: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before it was ready`);
+    if (await ready().catch(() => false)) return;
+    if (Date.now() > deadline) {
+      child.kill("SIGTERM");
+      throw new Error(`${name} did not become ready within ${timeoutMs / 1000} s`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
 }

@@ -72,7 +72,7 @@ export function createHotStore(
 /** Kafka when brokers are configured, else the in-memory log (whose appends also reach the in-process bus). */
 export async function createCounterLogFromConfig(
   config: CountersConfig,
-  deps: { logger: Logger; snapshots: CounterSnapshots; bus?: EventBus; countersMetrics?: CountersMetrics },
+  deps: { logger: Logger; snapshots: CounterSnapshots; bus?: EventBus; countersMetrics?: CountersMetrics; topic?: string },
 ): Promise<CounterLog> {
   const m = deps.countersMetrics;
   if (config.KAFKA_BROKERS.length > 0) {
@@ -80,6 +80,7 @@ export async function createCounterLogFromConfig(
       brokers: config.KAFKA_BROKERS,
       logger: deps.logger,
       clientId: "plaza-counters",
+      topic: deps.topic,
       groupIdPrefix: config.KAFKA_GROUP_PREFIX,
       lingerMs: config.COUNTERS_LOG_LINGER_MS,
       maxBatch: config.COUNTERS_LOG_MAX_BATCH,
@@ -128,7 +129,13 @@ export interface CountersService {
 /** Wires the counters subgraph from configuration and a bus; shared by its own main() and the single-process launcher. */
 export async function startCountersService(
   config: CountersConfig,
-  deps: { bus: EventBus; logger: Logger; redis?: Redis },
+  deps: {
+    bus: EventBus;
+    logger: Logger;
+    redis?: Redis;
+    /** The counter log's Kafka topic when not the product's own (a benchmark's second instance beside it). */
+    logTopic?: string;
+  },
 ): Promise<CountersService> {
   const logger = deps.logger.child({ service: "counters" });
   const metrics = createMetrics("counters");
@@ -155,7 +162,13 @@ export async function startCountersService(
     const snapshots = createSqlCounterSnapshots({ shards: storage.shards.router });
     const hot = createHotStore(config, { logger, health, countersMetrics, redis: deps.redis });
     teardown.push(() => hot.close());
-    const log = await createCounterLogFromConfig(config, { logger, snapshots, bus: deps.bus, countersMetrics });
+    const log = await createCounterLogFromConfig(config, {
+      logger,
+      snapshots,
+      bus: deps.bus,
+      countersMetrics,
+      topic: deps.logTopic,
+    });
     teardown.push(() => log.close());
     const writeBehind: LogConsumer = await startWriteBehind({
       log,
