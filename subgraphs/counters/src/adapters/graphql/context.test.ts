@@ -17,4 +17,16 @@ describe("lazyLoader", () => {
     expect(await loader.load("a")).toBe(7);
     expect(built).toBe(1);
   });
+
+  it("is not built by clear or prime alone (a mutation priming its own answer)", async () => {
+    let built = 0;
+    const loader = lazyLoader(() => {
+      built++;
+      return new DataLoader(async (keys: readonly string[]) => keys.map(() => 1));
+    });
+    loader.clear("a").prime("a", 7);
+    expect(built).toBe(0);
+    expect(await loader.load("a")).toBe(1); // read from the store, not the skipped prime
+    expect(built).toBe(1);
+  });
 });

@@ -17,21 +17,29 @@ export interface CountersServices {
 }
 
 /** The DataLoader calls resolvers make; the loader itself is only built by the first of them. */
-export type LazyLoader<K, V> = Pick<DataLoader<K, V>, "load" | "loadMany" | "clear" | "prime">;
+export interface LazyLoader<K, V> {
+  load(key: K): Promise<V>;
+  loadMany(keys: ArrayLike<K>): Promise<Array<V | Error>>;
+  clear(key: K): LazyLoader<K, V>;
+  prime(key: K, value: V): LazyLoader<K, V>;
+}
 
 /**
- * A DataLoader built on its first call. A getter would not do: envelop copies the context's properties with
- * Object.assign, which calls every getter, so each request would build every loader.
+ * A DataLoader built on its first load. A getter would not do: envelop copies the context's properties with
+ * Object.assign, which calls every getter, so each request would build every loader. `clear` and `prime` on a
+ * loader not built yet do nothing: it caches nothing to clear, and an unprimed key is read from the store, whose
+ * value is at least as new (a mutation's own answer never comes from the loader).
  */
 export function lazyLoader<K, V>(make: () => DataLoader<K, V>): LazyLoader<K, V> {
   let loader: DataLoader<K, V> | undefined;
   const get = () => (loader ??= make());
-  return {
+  const lazy: LazyLoader<K, V> = {
     load: (key) => get().load(key),
     loadMany: (keys) => get().loadMany(keys),
-    clear: (key) => get().clear(key),
-    prime: (key, value) => get().prime(key, value),
+    clear: (key) => (loader?.clear(key), lazy),
+    prime: (key, value) => (loader?.prime(key, value), lazy),
   };
+  return lazy;
 }
 
 export interface CountersContext extends BaseContext {
