@@ -1,8 +1,9 @@
 // `incrementCounter` through the router against the counters subgraph hit directly, same run, 100 connections:
 //   npx tsx loadtest/src/counters-increment.ts [--connections 100] [--duration 10] [--rounds 2] [--keys 100] [--warmup 3]
-//     [--floor true|false] [--topology split|single]
+//     [--floor true|false] [--stock true|false] [--topology split|single]
 //   --floor (default true): also measures the same durable increment without GraphQL (bare-counters.ts) and behind
 //                           a bare forwarding hop (bare-proxy.ts), same run: the floor this box allows.
+//   --stock (default true): also stock Apollo Gateway (@apollo/gateway + @apollo/server) over the same subgraphs.
 //   --topology   split (default): router and each subgraph in its own process, as deployed;
 //                                 single: `npm start`, everything in one process
 // Every acknowledged increment went to Kafka (acks=all) and Redis first: this measures the durable write path.
@@ -11,7 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startCountersBenchStack, startIncrementFloor, scrape, type IncrementFloor } from "./counters-bench-stack.ts";
-import { repoRoot } from "./process-stack.ts";
+import { repoRoot, startStockApolloGateway } from "./process-stack.ts";
 import { compare, cpuTable, resultsTable, type Target } from "./measure.ts";
 
 const { values } = parseArgs({
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     "response-cache": { type: "string", default: "true" },
     topology: { type: "string", default: "split" },
     floor: { type: "string", default: "true" },
+    stock: { type: "string", default: "true" },
   },
 });
 const connections = Number(values.connections);
@@ -45,12 +47,15 @@ const bodies = Array.from({ length: keyCount }, (_, i) =>
 const topology = values.topology === "single" ? "single" : "split";
 const bench = await startCountersBenchStack({ RESPONSE_CACHE_ENABLED: values["response-cache"]! }, { topology });
 let floor: IncrementFloor | undefined;
+let stock: Awaited<ReturnType<typeof startStockApolloGateway>> | undefined;
 try {
   if (values.floor === "true") floor = await startIncrementFloor(bench);
+  if (values.stock === "true") stock = await startStockApolloGateway(bench.stack);
   const targets: Target[] = [
     { name: "counters subgraph direct", url: bench.countersUrl, body: bodies, headers: bench.routerSignature },
     { name: "through the router", url: bench.stack.routerUrl, body: bodies },
   ];
+  if (stock) targets.push({ name: "stock Apollo Gateway", url: stock.url, body: bodies });
   if (floor)
     targets.push(
       { name: "floor: bare increment direct", url: floor.directUrl, body: bodies },
@@ -58,7 +63,13 @@ try {
     );
   // Warm-up per target: JIT (the Kafka broker's JVM takes longest), connection pools, the Kafka producer.
   const results = await compare(targets, { connections, durationSeconds, rounds, warmUpSeconds: Number(values.warmup) });
-  const [direct, routed, bareDirect, bareProxied] = results;
+  const find = (name: string) => results.find((r) => r.name === name);
+  const [direct, routed, stockRouted] = [
+    find("counters subgraph direct")!,
+    find("through the router")!,
+    find("stock Apollo Gateway"),
+  ];
+  const [bareDirect, bareProxied] = [find("floor: bare increment direct"), find("floor: bare increment via bare hop")];
   const ratio = (a: { requestsPerSecond: number }, b: { requestsPerSecond: number }) =>
     Number((a.requestsPerSecond / b.requestsPerSecond).toFixed(3));
   const appendBatch = {
@@ -75,10 +86,11 @@ try {
     rounds,
     keys: keyCount,
     results,
-    routerToDirectRatio: ratio(routed!, direct!),
+    routerToDirectRatio: ratio(routed, direct),
     // How close each GraphQL path comes to the same work without GraphQL.
-    directToFloorRatio: bareDirect && ratio(direct!, bareDirect),
-    routerToFloorRatio: bareProxied && ratio(routed!, bareProxied),
+    directToFloorRatio: bareDirect && ratio(direct, bareDirect),
+    routerToFloorRatio: bareProxied && ratio(routed, bareProxied),
+    routerToStockGatewayRatio: stockRouted && ratio(routed, stockRouted),
     kafkaEventsPerProduceRequest: Number((appendBatch.events / Math.max(1, appendBatch.requests)).toFixed(1)),
     at: new Date().toISOString(),
   };
@@ -93,6 +105,7 @@ try {
       ``,
       `router / direct req/s = ${report.routerToDirectRatio} (${connections} connections, ${keyCount} counters, ` +
         `${report.kafkaEventsPerProduceRequest} events per Kafka produce request)`,
+      ...(stockRouted ? [`router / stock Apollo Gateway = ${report.routerToStockGatewayRatio}`] : []),
       ...(floor
         ? [
             `counters direct / bare increment = ${report.directToFloorRatio}; ` +
@@ -102,6 +115,7 @@ try {
     ].join("\n"),
   );
 } finally {
+  await stock?.stop();
   await floor?.stop();
   await bench.stop();
 }

@@ -123,3 +123,9 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.kill("SIGTERM");
   });
 }
+
+/** stock-apollo-gateway.ts in front of a stack's subgraphs (its env: subgraph URLs and the signing key). */
+export async function startStockApolloGateway(stack: ProcessStack): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  return startScript("loadtest/src/stock-apollo-gateway.ts", port, { ...stack.env, STOCK_GATEWAY_PORT: String(port) });
+}

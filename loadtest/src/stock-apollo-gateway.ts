@@ -1,0 +1,30 @@
+// Stock Apollo Gateway over Plaza's supergraph: `@apollo/gateway` in `@apollo/server`'s standalone server, default
+// settings, the baseline a Plaza router figure is compared with in the same run. The one addition is what Plaza's
+// subgraphs require of any caller: each subgraph request carries the router's signed identity (anonymous here).
+//   STOCK_GATEWAY_PORT: where it listens; INTERNAL_AUTH_KEY; SUBGRAPH_URL_<NAME> overrides, as the router reads them.
+import { readFileSync } from "node:fs";
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
+import { ApolloServer } from "@apollo/server";
+import { startStandaloneServer } from "@apollo/server/standalone";
+import { createInternalSigner, INTERNAL_AUTH_HEADER } from "@plaza/kit";
+
+const supergraphSdl = readFileSync(new URL("../../router/supergraph.graphql", import.meta.url), "utf8");
+const sign = createInternalSigner(process.env.INTERNAL_AUTH_KEY!);
+
+class SignedDataSource extends RemoteGraphQLDataSource {
+  override willSendRequest({ request }: GraphQLDataSourceProcessOptions) {
+    request.http?.headers.set(INTERNAL_AUTH_HEADER, sign({ viewerId: null }));
+  }
+}
+
+const gateway = new ApolloGateway({
+  supergraphSdl,
+  buildService: ({ name, url }) =>
+    new SignedDataSource({ url: process.env[`SUBGRAPH_URL_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`] ?? url }),
+});
+const server = new ApolloServer({ gateway });
+await startStandaloneServer(server, { listen: { port: Number(process.env.STOCK_GATEWAY_PORT), host: "127.0.0.1" } });
+
+const stop = () => void server.stop().finally(() => process.exit(0));
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);
