@@ -28,19 +28,32 @@ export interface LazyLoader<K, V> {
  * A DataLoader built on its first load. A getter would not do: envelop copies the context's properties with
  * Object.assign, which calls every getter, so each request would build every loader. `clear` and `prime` on a
  * loader not built yet do nothing: it caches nothing to clear, and an unprimed key is read from the store, whose
- * value is at least as new (a mutation's own answer never comes from the loader).
+ * value is at least as new (a mutation's own answer never comes from the loader). A class, not closures: two are
+ * made per request, and the dev loader (tsx) names every closure it creates.
  */
-export function lazyLoader<K, V>(make: () => DataLoader<K, V>): LazyLoader<K, V> {
-  let loader: DataLoader<K, V> | undefined;
-  const get = () => (loader ??= make());
-  const lazy: LazyLoader<K, V> = {
-    load: (key) => get().load(key),
-    loadMany: (keys) => get().loadMany(keys),
-    clear: (key) => (loader?.clear(key), lazy),
-    prime: (key, value) => (loader?.prime(key, value), lazy),
-  };
-  return lazy;
+class DeferredLoader<K, V> implements LazyLoader<K, V> {
+  private loader: DataLoader<K, V> | undefined;
+  constructor(private readonly make: () => DataLoader<K, V>) {}
+  private get built(): DataLoader<K, V> {
+    return (this.loader ??= this.make());
+  }
+  load(key: K) {
+    return this.built.load(key);
+  }
+  loadMany(keys: ArrayLike<K>) {
+    return this.built.loadMany(keys);
+  }
+  clear(key: K) {
+    this.loader?.clear(key);
+    return this;
+  }
+  prime(key: K, value: V) {
+    this.loader?.prime(key, value);
+    return this;
+  }
 }
+
+export const lazyLoader = <K, V>(make: () => DataLoader<K, V>): LazyLoader<K, V> => new DeferredLoader(make);
 
 export interface CountersContext extends BaseContext {
   services: CountersServices;
