@@ -1,4 +1,4 @@
-import { createTestDatabase } from "@plaza/testkit";
+import { createTestDatabase, createTestPgPool } from "@plaza/testkit";
 import pg from "pg";
 import { createPgSqlClient } from "../testing/pg-sql-client.ts";
 import { runOutboxRelaySuite } from "./outbox-relay.suite.ts";
@@ -8,7 +8,7 @@ runOutboxRelaySuite("PostgreSQL", async () => {
   const pools: pg.Pool[] = [];
   return {
     connect: () => {
-      const pool = new pg.Pool({ connectionString: database.url, max: 4 });
+      const pool = createTestPgPool(database.url, { max: 4 });
       pools.push(pool);
       return createPgSqlClient(pool);
     },
