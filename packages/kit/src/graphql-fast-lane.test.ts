@@ -12,7 +12,7 @@ const sign = createInternalSigner(KEY);
 
 const typeDefs = parse(`
   type Query { hello(name: String!): String! boom: String denied: String viewer: String }
-  type Mutation { bump(by: Int!): Int! }
+  type Mutation { bump(by: Int!): Int! refuse: Int crash: Int }
 `);
 
 /**
@@ -36,7 +36,15 @@ function startSubgraph(httpFastLane: boolean) {
         },
         viewer: (_: unknown, __: unknown, context: BaseContext) => context.viewerId,
       },
-      Mutation: { bump: (_: unknown, args: { by: number }) => (total += args.by) },
+      Mutation: {
+        bump: (_: unknown, args: { by: number }) => (total += args.by),
+        refuse: () => {
+          throw new PlazaError("FORBIDDEN", "not yours");
+        },
+        crash: () => {
+          throw new Error("disk on fire");
+        },
+      },
     },
     logger: createLogger({ service: "lane-test", level: "silent" }),
     metrics,
@@ -80,6 +88,18 @@ const CASES: Case[] = [
     lane: true,
   },
   { name: "a mutation", body: json({ query: "mutation { bump(by: 2) }" }), lane: true },
+  {
+    name: "a mutation with a variable of the wrong type",
+    body: json({ query: "mutation B($by: Int!) { bump(by: $by) }", variables: { by: "two" } }),
+    lane: true,
+  },
+  { name: "a mutation failing with a domain error", body: json({ query: "mutation { refuse }" }), lane: true },
+  { name: "a mutation failing unexpectedly (masked)", body: json({ query: "mutation { crash }" }), lane: true },
+  {
+    name: "a mutation and then more of them",
+    body: json({ query: "mutation { a: bump(by: 1) b: refuse c: bump(by: 3) }" }),
+    lane: true,
+  },
   {
     name: "operationName picking one of two",
     body: json({ query: 'query A { hello(name: "a") } query B { viewer }', operationName: "A" }),
@@ -162,6 +182,19 @@ describe("GraphQL fast lane", () => {
 
   it("never takes a request when turned off", async () => {
     expect(await lanedRequests(yogaOnly.metrics)).toBe(0);
+  });
+
+  it("records the same operation and error metrics as yoga's pipeline", async () => {
+    const snapshot = async (metrics: ServiceMetrics) => ({
+      errors: (await metrics.errors.get()).values.map((v) => [v.labels, v.value]),
+      operations: (await metrics.operationDuration.get()).values
+        .filter((v) => v.metricName?.endsWith("_count"))
+        .map((v) => [v.labels, v.value]),
+    });
+    const [laned, plain] = await Promise.all([snapshot(withLane.metrics), snapshot(yogaOnly.metrics)]);
+    expect(laned.operations.length).toBeGreaterThan(0);
+    expect(laned.errors.length).toBeGreaterThan(0);
+    expect(laned).toEqual(plain);
   });
 
   it("masks unexpected errors and keeps nothing of their message", async () => {

@@ -38,6 +38,21 @@ export interface GraphQLFastLaneOptions {
   maskError(error: unknown): GraphQLError;
   /** Called for every request the lane takes (a metric: how much traffic skips yoga's HTTP layer). */
   onServed?: () => void;
+  /**
+   * Runs a parsed and validated operation without yoga's envelop pipeline, doing what that pipeline does for this
+   * server's plugins (subgraph-server.ts builds it from the same pieces as those plugins). Absent: the lane runs
+   * yoga's pipeline (its context factory and execute).
+   */
+  execute?: (operation: LaneOperation) => Promise<ExecutionResult>;
+}
+
+/** An operation the lane runs. */
+export interface LaneOperation {
+  document: DocumentNode;
+  operationName: string | undefined;
+  variableValues: Record<string, unknown> | undefined;
+  /** What yoga's initial context would hold: the server context and the request's params. */
+  initialContext: Record<string, unknown>;
 }
 
 const JSON_TYPE = "application/json";
@@ -169,24 +184,70 @@ export function createGraphQLFastLane(options: GraphQLFastLaneOptions): (next: N
     return type;
   }
 
-  async function serve(
-    res: ServerResponse,
-    accept: string,
-    serverContext: object,
-    params: Params,
-    enveloped: ReturnType<EnvelopedYoga["getEnveloped"]>,
-    document: DocumentNode,
-  ) {
-    let result: ExecutionResult;
+  /**
+   * With `execute`: documents that parsed and validated once, by query text (the schema is fixed, and no plugin
+   * judges a request's document: yoga's parse and validation run on first sight, then never again for that text).
+   */
+  const validated = new Map<string, DocumentNode>();
+
+  function validDocument(query: string, initialContext: object): DocumentNode | undefined {
+    const known = validated.get(query);
+    if (known) return known;
+    const enveloped = yoga.getEnveloped(initialContext as never);
+    let document: DocumentNode;
     try {
+      document = enveloped.parse(query);
+    } catch {
+      return undefined;
+    }
+    if (enveloped.validate(enveloped.schema, document).length > 0) return undefined;
+    if (validated.size >= MAX_REMEMBERED_QUERIES) validated.delete(validated.keys().next().value!);
+    validated.set(query, document);
+    return document;
+  }
+
+  /** The operation's run, or undefined when yoga must answer (it fails to parse or validate, or is a subscription). */
+  function prepare(params: Params, initialContext: Record<string, unknown>): (() => Promise<ExecutionResult>) | undefined {
+    const operation = (document: DocumentNode): LaneOperation => ({
+      document,
+      operationName: params.operationName,
+      variableValues: params.variables,
+      initialContext,
+    });
+    const runnable = (document: DocumentNode) => {
+      const type = operationType(document, params.operationName);
+      return type === "query" || type === "mutation";
+    };
+    const { execute } = options;
+    if (execute) {
+      const document = validDocument(params.query, initialContext);
+      if (!document || !runnable(document)) return undefined;
+      return () => execute(operation(document));
+    }
+    const enveloped = yoga.getEnveloped(initialContext as never);
+    let document: DocumentNode;
+    try {
+      document = enveloped.parse(params.query);
+    } catch {
+      return undefined;
+    }
+    if (!runnable(document) || enveloped.validate(enveloped.schema, document).length > 0) return undefined;
+    return async () => {
       const contextValue = await enveloped.contextFactory();
-      result = (await enveloped.execute({
+      return (await enveloped.execute({
         schema: enveloped.schema,
         document,
         contextValue: contextValue as ExecutionArgs["contextValue"],
         variableValues: params.variables,
         operationName: params.operationName,
       })) as ExecutionResult;
+    };
+  }
+
+  async function serve(res: ServerResponse, accept: string, serverContext: object, run: () => Promise<ExecutionResult>) {
+    let result: ExecutionResult;
+    try {
+      result = await run();
     } catch (err) {
       result = { errors: [options.maskError(err)] };
     }
@@ -200,25 +261,17 @@ export function createGraphQLFastLane(options: GraphQLFastLaneOptions): (next: N
     res.end(processed.body);
   }
 
-  /** True when the lane took the request; false leaves it to yoga. Parse and validation are yoga's cached ones. */
+  /** True when the lane took the request; false leaves it to yoga. */
   function tryServe(req: IncomingMessage, res: ServerResponse, body: Buffer): boolean {
     const params = plainParams(body.toString("utf8"));
     if (!params) return false;
     const accept = negotiateResultType(req.headers.accept);
     const serverContext = accept && options.serverContext(req);
-    if (!accept || !serverContext || !parsesCleanly(params.query)) return false;
-    const enveloped = yoga.getEnveloped({ ...serverContext, params } as never);
-    let document: DocumentNode;
-    try {
-      document = enveloped.parse(params.query);
-    } catch {
-      return false;
-    }
-    const type = operationType(document, params.operationName);
-    if (type !== "query" && type !== "mutation") return false;
-    if (enveloped.validate(enveloped.schema, document).length > 0) return false;
+    if (!accept || !serverContext || !(validated.has(params.query) || parsesCleanly(params.query))) return false;
+    const run = prepare(params, { ...serverContext, params });
+    if (!run) return false;
     options.onServed?.();
-    void serve(res, accept, serverContext, params, enveloped, document).catch(() => res.destroy());
+    void serve(res, accept, serverContext, run).catch(() => res.destroy());
     return true;
   }
 
