@@ -51,25 +51,24 @@ let stock: Awaited<ReturnType<typeof startStockApolloGateway>> | undefined;
 try {
   if (values.floor === "true") floor = await startIncrementFloor(bench);
   if (values.stock === "true") stock = await startStockApolloGateway(bench.stack);
-  const targets: Target[] = [
-    { name: "counters subgraph direct", url: bench.countersUrl, body: bodies, headers: bench.routerSignature },
-    { name: "through the router", url: bench.stack.routerUrl, body: bodies },
-  ];
-  if (stock) targets.push({ name: "stock Apollo Gateway", url: stock.url, body: bodies });
-  if (floor)
-    targets.push(
-      { name: "floor: bare increment direct", url: floor.directUrl, body: bodies },
-      { name: "floor: bare increment via bare hop", url: floor.proxiedUrl, body: bodies },
-    );
+  const direct: Target = {
+    name: "counters subgraph direct",
+    url: bench.countersUrl,
+    body: bodies,
+    headers: bench.routerSignature,
+  };
+  const routed: Target = { name: "through the router", url: bench.stack.routerUrl, body: bodies };
+  const stockRouted: Target | undefined = stock && { name: "stock Apollo Gateway", url: stock.url, body: bodies };
+  const bareDirect: Target | undefined = floor && { name: "floor: bare increment direct", url: floor.directUrl, body: bodies };
+  const bareProxied: Target | undefined = floor && {
+    name: "floor: bare increment via bare hop",
+    url: floor.proxiedUrl,
+    body: bodies,
+  };
+  const targets = [direct, routed, stockRouted, bareDirect, bareProxied].filter((t): t is Target => t !== undefined);
   // Warm-up per target: JIT (the Kafka broker's JVM takes longest), connection pools, the Kafka producer.
   const results = await compare(targets, { connections, durationSeconds, rounds, warmUpSeconds: Number(values.warmup) });
-  const find = (name: string) => results.find((r) => r.name === name);
-  const [direct, routed, stockRouted] = [
-    find("counters subgraph direct")!,
-    find("through the router")!,
-    find("stock Apollo Gateway"),
-  ];
-  const [bareDirect, bareProxied] = [find("floor: bare increment direct"), find("floor: bare increment via bare hop")];
+  const resultOf = (target: Target) => results[targets.indexOf(target)]!;
   const ratio = (a: { requestsPerSecond: number }, b: { requestsPerSecond: number }) =>
     Number((a.requestsPerSecond / b.requestsPerSecond).toFixed(3));
   const appendBatch = {
@@ -86,11 +85,11 @@ try {
     rounds,
     keys: keyCount,
     results,
-    routerToDirectRatio: ratio(routed, direct),
+    routerToDirectRatio: ratio(resultOf(routed), resultOf(direct)),
     // How close each GraphQL path comes to the same work without GraphQL.
-    directToFloorRatio: bareDirect && ratio(direct, bareDirect),
-    routerToFloorRatio: bareProxied && ratio(routed, bareProxied),
-    routerToStockGatewayRatio: stockRouted && ratio(routed, stockRouted),
+    directToFloorRatio: bareDirect && ratio(resultOf(direct), resultOf(bareDirect)),
+    routerToFloorRatio: bareProxied && ratio(resultOf(routed), resultOf(bareProxied)),
+    routerToStockGatewayRatio: stockRouted && ratio(resultOf(routed), resultOf(stockRouted)),
     kafkaEventsPerProduceRequest: Number((appendBatch.events / Math.max(1, appendBatch.requests)).toFixed(1)),
     at: new Date().toISOString(),
   };
@@ -105,7 +104,7 @@ try {
       ``,
       `router / direct req/s = ${report.routerToDirectRatio} (${connections} connections, ${keyCount} counters, ` +
         `${report.kafkaEventsPerProduceRequest} events per Kafka produce request)`,
-      ...(stockRouted ? [`router / stock Apollo Gateway = ${report.routerToStockGatewayRatio}`] : []),
+      ...(stock ? [`router / stock Apollo Gateway = ${report.routerToStockGatewayRatio}`] : []),
       ...(floor
         ? [
             `counters direct / bare increment = ${report.directToFloorRatio}; ` +

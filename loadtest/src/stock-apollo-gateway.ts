@@ -7,6 +7,7 @@ import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOp
 import { ApolloServer } from "@apollo/server";
 import { startStandaloneServer } from "@apollo/server/standalone";
 import { createInternalSigner, INTERNAL_AUTH_HEADER } from "@plaza/kit";
+import { subgraphEnvName } from "@plaza/router/subgraphs";
 
 const supergraphSdl = readFileSync(new URL("../../router/supergraph.graphql", import.meta.url), "utf8");
 const sign = createInternalSigner(process.env.INTERNAL_AUTH_KEY!);
@@ -19,8 +20,7 @@ class SignedDataSource extends RemoteGraphQLDataSource {
 
 const gateway = new ApolloGateway({
   supergraphSdl,
-  buildService: ({ name, url }) =>
-    new SignedDataSource({ url: process.env[`SUBGRAPH_URL_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`] ?? url }),
+  buildService: ({ name, url }) => new SignedDataSource({ url: process.env[`SUBGRAPH_URL_${subgraphEnvName(name)}`] ?? url }),
 });
 const server = new ApolloServer({ gateway });
 await startStandaloneServer(server, { listen: { port: Number(process.env.STOCK_GATEWAY_PORT), host: "127.0.0.1" } });

@@ -206,23 +206,19 @@ export function createGraphQLFastLane(options: GraphQLFastLaneOptions): (next: N
     return document;
   }
 
+  /** Whether the lane runs this operation: queries and mutations (subscriptions are yoga's). */
+  function runnable(document: DocumentNode, operationName: string | undefined): boolean {
+    const type = operationType(document, operationName);
+    return type === "query" || type === "mutation";
+  }
+
   /** The operation's run, or undefined when yoga must answer (it fails to parse or validate, or is a subscription). */
   function prepare(params: Params, initialContext: Record<string, unknown>): (() => Promise<ExecutionResult>) | undefined {
-    const operation = (document: DocumentNode): LaneOperation => ({
-      document,
-      operationName: params.operationName,
-      variableValues: params.variables,
-      initialContext,
-    });
-    const runnable = (document: DocumentNode) => {
-      const type = operationType(document, params.operationName);
-      return type === "query" || type === "mutation";
-    };
     const { execute } = options;
     if (execute) {
       const document = validDocument(params.query, initialContext);
-      if (!document || !runnable(document)) return undefined;
-      return () => execute(operation(document));
+      if (!document || !runnable(document, params.operationName)) return undefined;
+      return () => execute({ document, operationName: params.operationName, variableValues: params.variables, initialContext });
     }
     const enveloped = yoga.getEnveloped(initialContext as never);
     let document: DocumentNode;
@@ -231,7 +227,9 @@ export function createGraphQLFastLane(options: GraphQLFastLaneOptions): (next: N
     } catch {
       return undefined;
     }
-    if (!runnable(document) || enveloped.validate(enveloped.schema, document).length > 0) return undefined;
+    if (!runnable(document, params.operationName) || enveloped.validate(enveloped.schema, document).length > 0) {
+      return undefined;
+    }
     return async () => {
       const contextValue = await enveloped.contextFactory();
       return (await enveloped.execute({
