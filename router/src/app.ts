@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import type { OutgoingHttpHeaders, Server } from "node:http";
 import { ApolloGateway } from "@apollo/gateway";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { Agent } from "undici";
@@ -32,6 +32,13 @@ import { subscriptionOptions, type SubscriptionOptions } from "./subscriptions/s
 import { createSubscriptionWsServer } from "./subscriptions/ws-server.ts";
 import { subgraphEnvName } from "./subgraphs.ts";
 import { createFetchDeduper } from "./subgraph/fetch-dedupe.ts";
+import { createCorsPolicy, type CorsOrigins } from "./http/cors.ts";
+import { createRequestGuard, CSRF_HEADERS, refuseInvalidJson } from "./http/request-guard.ts";
+import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from "./limits/operation-limits.ts";
+import { useOperationLimits } from "./plugins/use-operation-limits.ts";
+import { usePersistedOperations, type PersistedOperationsOptions } from "./plugins/use-persisted-operations.ts";
+import { createMemoryPersistedQueryStore } from "./persisted/persisted-operations.ts";
+import { useSchemaPrivacy } from "./plugins/use-schema-privacy.ts";
 
 type NodeHttpHandler = NodeHandler;
 
@@ -63,14 +70,36 @@ export interface RouterDeps {
    * (default on). `epoch` moves on every cache invalidation: a fetch started before one is never joined.
    */
   subgraphFetchDedupe?: { enabled: boolean; epoch?: () => number };
-  /** Wraps yoga's HTTP handler, e.g. the response cache's fast path that answers L1 hits before GraphQL. */
-  wrapHttpHandler?: (handler: NodeHttpHandler) => NodeHttpHandler;
+  /**
+   * Wraps yoga's HTTP handler, e.g. the response cache's fast path that answers L1 hits before GraphQL; `http` says
+   * what yoga would add to a response it answered itself (CORS).
+   */
+  wrapHttpHandler?: (handler: NodeHttpHandler, http: HttpResponsePolicy) => NodeHttpHandler;
   /** Authorization headers already verified (share the response cache's, so both fast paths know them). */
   verifiedTokens?: VerifiedTokens;
   /** Plain POST queries and mutations skip yoga's fetch-API layer (default true; see kit's graphql-fast-lane). */
   httpFastLane?: boolean;
   /** Single-fetch operations are answered with the subgraph's data, without result shaping (default true). */
   singleFetchDirect?: boolean;
+  /** Operation limits, judged before anything is planned (defaults: DEFAULT_OPERATION_LIMITS; 0 turns one off). */
+  limits?: Partial<OperationLimits>;
+  /** Deepest JSON nesting of a request body or GET parameter (default 64). */
+  maxJsonDepth?: number;
+  /** POSTs need a JSON content type or a preflight-forcing header (default true). */
+  csrfPrevention?: boolean;
+  /** `__schema`/`__type` queries (default true; production configuration turns it off). */
+  introspection?: boolean;
+  /** "Did you mean …?" in errors (default true; production configuration turns it off). */
+  fieldSuggestions?: boolean;
+  /** Origins allowed cross-origin access (default `*`; production configuration allows none). */
+  corsOrigins?: CorsOrigins;
+  /** APQ and trusted documents (default: APQ in a bounded in-process store, no trusted documents). */
+  persistedOperations?: PersistedOperationsOptions;
+}
+
+/** What a lane answering without yoga must add to its responses to read as yoga's. */
+export interface HttpResponsePolicy {
+  corsHeaders(origin: string | undefined): OutgoingHttpHeaders | undefined;
 }
 
 export interface Router {
@@ -91,7 +120,11 @@ export const DEFAULTS = {
   subgraphTimeoutMs: 10_000,
   subgraphMaxConnections: 128,
   maxBodyBytes: 1_048_576,
+  maxJsonDepth: 64,
 } as const;
+
+/** Automatically persisted queries kept in process when no store is given. */
+export const APQ_MEMORY_DEFAULTS = { maxEntries: 10_000, maxBytes: 16 * 1024 * 1024 } as const;
 
 /** Wires the router without listening: tests and the single-process launcher call this, main() adds listen + shutdown. */
 export async function buildRouter(deps: RouterDeps): Promise<Router> {
@@ -165,7 +198,11 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
   });
   for (const dataSource of subgraphs.values()) health.addCheck(`subgraph:${dataSource.name}`, () => dataSource.probe());
 
-  const maskError = createRouterMaskError(logger);
+  const fieldSuggestions = deps.fieldSuggestions ?? true;
+  const maskError = createRouterMaskError(logger, { fieldSuggestions });
+  const limits: OperationLimits = { ...DEFAULT_OPERATION_LIMITS, ...deps.limits };
+  const cors = createCorsPolicy(deps.corsOrigins ?? "*");
+  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
   // One query planner for subscriptions and single-fetch execution (@apollo/gateway keeps its own internally).
   const planning = createFederationPlanning(deps.supergraphSdl);
   const verifiedTokens = deps.verifiedTokens ?? createVerifiedTokens();
@@ -189,7 +226,8 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     landingPage: false,
     logging: false,
     maskedErrors: { maskError },
-    maxRequestBodySize: deps.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+    maxRequestBodySize: maxBodyBytes,
+    cors: (request) => cors.yoga(request),
     context: ({ requestId, viewer }): RouterContext => {
       // use-request-id always sets it for HTTP; other transports pass their own.
       const id = requestId ?? "unknown";
@@ -198,7 +236,13 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     plugins: [
       useRequestId(),
       useViewerAuth({ jwtSecret: deps.jwtSecret, verifiedTokens }),
+      usePersistedOperations(
+        deps.persistedOperations ?? { apq: createMemoryPersistedQueryStore(APQ_MEMORY_DEFAULTS), trustedOnly: false },
+      ),
+      useSchemaPrivacy({ introspection: deps.introspection ?? true, fieldSuggestions }),
+      // Before the limits, so refused operations are counted by code like any other error.
       useOperationMetrics(metrics),
+      useOperationLimits(limits),
       useGatewayExecutor({
         executor: loaded.executor,
         logger,
@@ -219,14 +263,15 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     ],
   });
 
-  const yogaHandler = yoga as unknown as NodeHttpHandler;
+  const yogaHandler = refuseInvalidJson(yoga as unknown as NodeHttpHandler);
   const fastLane =
     deps.httpFastLane === false
       ? (handler: NodeHttpHandler) => handler
       : createGraphQLFastLane({
           yoga,
           graphqlPath: "/graphql",
-          maxBodyBytes: deps.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+          maxBodyBytes,
+          maxTokens: limits.maxTokens,
           // What use-request-id and use-viewer-auth would set; unknown credentials and cache debugging go to yoga.
           serverContext: (req): RouterServerContext | undefined => {
             if (req.headers[CACHE_DEBUG_REQUEST_HEADER] !== undefined) return undefined;
@@ -240,10 +285,17 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
           onServed: () => metrics.fastLaneRequests.inc(),
         });
   const laned = fastLane(yogaHandler);
+  const guard = createRequestGuard({
+    maxBodyBytes,
+    maxJsonDepth: deps.maxJsonDepth ?? DEFAULTS.maxJsonDepth,
+    csrf: { enabled: deps.csrfPrevention ?? true, headers: CSRF_HEADERS },
+    logger,
+  });
   const httpServer = createServiceHttpServer({
-    handler: deps.wrapHttpHandler ? deps.wrapHttpHandler(laned) : laned,
+    handler: guard(deps.wrapHttpHandler ? deps.wrapHttpHandler(laned, { corsHeaders: cors.responseHeaders }) : laned),
     metrics,
     health,
+    logger,
   });
   const wsServer = createSubscriptionWsServer({
     httpServer,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EnvError } from "@plaza/kit";
 import { loadRouterConfig } from "./env.ts";
+import { DEFAULT_OPERATION_LIMITS } from "./limits/operation-limits.ts";
 import { DEFAULT_SUPERGRAPH_PATH } from "./paths.ts";
 import { SUBSCRIPTION_DEFAULTS } from "./subscriptions/subscription-options.ts";
 
@@ -50,7 +51,52 @@ describe("loadRouterConfig", () => {
         },
         subgraphFetchDedupe: true,
       },
+      security: {
+        limits: DEFAULT_OPERATION_LIMITS,
+        maxJsonDepth: 64,
+        csrfPrevention: true,
+        introspection: true,
+        fieldSuggestions: true,
+        corsOrigins: "*",
+        cacheDebugHeader: true,
+        apq: { enabled: true, ttlSeconds: 86_400 },
+        trustedDocumentsPath: undefined,
+        trustedDocumentsOnly: false,
+      },
     });
+  });
+
+  it("is safe by default in production: no introspection, suggestions, debug header or cross-origin access", () => {
+    expect(loadRouterConfig({ ...secrets, NODE_ENV: "production" }).security).toMatchObject({
+      introspection: false,
+      fieldSuggestions: false,
+      cacheDebugHeader: false,
+      corsOrigins: [],
+      csrfPrevention: true,
+      limits: DEFAULT_OPERATION_LIMITS,
+    });
+    const enabled = loadRouterConfig({
+      ...secrets,
+      NODE_ENV: "production",
+      ROUTER_INTROSPECTION: "true",
+      ROUTER_FIELD_SUGGESTIONS: "1",
+      ROUTER_CORS_ORIGINS: "https://app.example.com, http://localhost:3000",
+      ROUTER_MAX_DEPTH: "0",
+    }).security;
+    expect(enabled).toMatchObject({
+      introspection: true,
+      fieldSuggestions: true,
+      corsOrigins: ["https://app.example.com", "http://localhost:3000"],
+      limits: { maxDepth: 0 },
+    });
+    expect(
+      problemsOf({ ...secrets, ROUTER_CORS_ORIGINS: "app.example.com", ROUTER_MAX_COST: "-1" })
+        .map((p) => p.split(":")[0])
+        .sort(),
+    ).toEqual(["ROUTER_CORS_ORIGINS", "ROUTER_MAX_COST"]);
+    expect(problemsOf({ ...secrets, ROUTER_TRUSTED_DOCUMENTS_ONLY: "true" }).map((p) => p.split(":")[0])).toEqual([
+      "ROUTER_TRUSTED_DOCUMENTS_ONLY",
+    ]);
   });
 
   it("reads the cache settings and rejects an unusable instance id", () => {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { envFields, loadEnv, loadEnvOrExit } from "@plaza/kit";
 import { cacheConfigFrom, cacheEnvFields, type RouterCacheConfig } from "./cache/cache-env.ts";
 import { DEFAULT_SUPERGRAPH_PATH } from "./paths.ts";
+import { securityConfigFrom, securityEnvFields, type RouterSecurityConfig } from "./security-env.ts";
 import { SUBSCRIPTION_DEFAULTS as SUBS, type SubscriptionOptions } from "./subscriptions/subscription-options.ts";
 
 /** SUBGRAPH_URL_USERS=http://… overrides the URL the supergraph names for subgraph `users`. */
@@ -38,6 +39,7 @@ const baseSchema = z.object({
   ROUTER_SUBSCRIPTION_MAX_QUEUED_EVENTS: positiveInt(SUBS.maxQueuedEvents),
   ROUTER_SUBSCRIPTION_RETRY_ATTEMPTS: positiveInt(SUBS.retryAttempts),
   ROUTER_SUBSCRIPTION_RETRY_MAX_DELAY_MS: positiveInt(SUBS.retryMaxDelayMs),
+  ...securityEnvFields,
   ...cacheEnvFields,
 });
 
@@ -63,6 +65,8 @@ export interface RouterConfig {
   subscriptions: SubscriptionOptions;
   /** Response cache, its Redis level and invalidation events, subgraph fetch deduplication. */
   cache: RouterCacheConfig;
+  /** Operation limits, CSRF, CORS, introspection, persisted operations. */
+  security: RouterSecurityConfig;
 }
 
 /**
@@ -80,7 +84,14 @@ function routerEnvSchema(source: Record<string, string | undefined>) {
   );
   // Typed as the base shape: the override keys are read back by name below.
   const schema = baseSchema.extend(overrides) as unknown as typeof baseSchema;
-  return schema.transform((env): RouterConfig => {
+  return schema.transform((env, ctx): RouterConfig => {
+    if (env.ROUTER_TRUSTED_DOCUMENTS_ONLY && !env.ROUTER_TRUSTED_DOCUMENTS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ROUTER_TRUSTED_DOCUMENTS_ONLY"],
+        message: "needs ROUTER_TRUSTED_DOCUMENTS (the manifest of trusted documents)",
+      });
+    }
     const subgraphUrls: Record<string, string> = {};
     for (const key of overrideKeys) {
       const value = (env as Record<string, unknown>)[key];
@@ -116,6 +127,7 @@ function routerEnvSchema(source: Record<string, string | undefined>) {
         retryMaxDelayMs: env.ROUTER_SUBSCRIPTION_RETRY_MAX_DELAY_MS,
       },
       cache: cacheConfigFrom(env),
+      security: securityConfigFrom(env),
     };
   });
 }

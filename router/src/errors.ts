@@ -1,6 +1,7 @@
 import { GraphQLError } from "graphql";
 import { maskError, type Logger } from "@plaza/kit";
 import { SubgraphFetchError } from "./subgraph/subgraph-data-source.ts";
+import { withoutSuggestions } from "./plugins/use-schema-privacy.ts";
 
 /** Extensions that must never reach clients: debugging detail from whichever server raised the error. */
 const INTERNAL_EXTENSIONS = ["stacktrace", "exception", "originalError"];
@@ -38,7 +39,14 @@ function withoutExtensions(error: GraphQLError, keys: readonly string[]): GraphQ
  * subgraph, so its code and message pass through; an uncoded one is treated as unexpected. Masked errors are
  * logged here, since the client only ever sees the masked message.
  */
-export function createRouterMaskError(logger: Logger) {
+export function createRouterMaskError(logger: Logger, options: { fieldSuggestions?: boolean } = {}) {
+  const mask = maskWith(logger);
+  if (options.fieldSuggestions ?? true) return mask;
+  // Variable coercion errors carry "Did you mean …?" too; they are raised while executing, so they pass through here.
+  return (error: unknown, message: string): GraphQLError => withoutSuggestions(mask(error, message));
+}
+
+function maskWith(logger: Logger) {
   return (error: unknown, message: string): GraphQLError => {
     if (error instanceof GraphQLError && isSubgraphResponseError(error)) {
       if (error.extensions.code !== UNCODED_SUBGRAPH_ERROR) {

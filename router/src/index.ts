@@ -3,20 +3,19 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createHealth, createLogger, createShutdown } from "@plaza/kit";
-import { buildRouter } from "./app.ts";
-import { createResponseCacheFromConfig } from "./cache/response-cache-from-config.ts";
 import { loadRouterConfigOrExit } from "./env.ts";
 import { createRouterMetrics } from "./metrics.ts";
+import { routerFromConfig } from "./router-from-config.ts";
 
 export { buildRouter, type Router, type RouterDeps } from "./app.ts";
 export { createRouterMetrics, type RouterMetrics } from "./metrics.ts";
 export { createResponseCacheFromConfig, type ConfiguredResponseCache } from "./cache/response-cache-from-config.ts";
+export { routerFromConfig, type RouterFromConfig } from "./router-from-config.ts";
 export type { InvalidationNotice, RouterResponseCache } from "./cache/response-cache.ts";
 
 async function main(): Promise<void> {
   const config = loadRouterConfigOrExit();
   const logger = createLogger({ service: "router", level: config.logLevel });
-  process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
 
   let supergraphSdl: string;
   try {
@@ -32,27 +31,11 @@ async function main(): Promise<void> {
   const metrics = createRouterMetrics();
   const health = createHealth();
   const shutdown = createShutdown(logger);
-  const responseCache = createResponseCacheFromConfig(config, { logger, metrics });
-  const router = await buildRouter({
-    supergraphSdl,
-    subgraphUrls: config.subgraphUrls,
-    jwtSecret: config.jwtSecret,
-    internalAuthKey: config.internalAuthKey,
-    logger,
-    metrics,
-    health,
-    graphiql: config.graphiql,
-    subgraphTimeoutMs: config.subgraphTimeoutMs,
-    subgraphMaxConnections: config.subgraphMaxConnections,
-    maxBodyBytes: config.maxBodyBytes,
-    subscriptions: config.subscriptions,
-    plugins: responseCache.cache?.plugins,
-    wrapHttpHandler: responseCache.cache?.wrapHttpHandler,
-    subgraphFetchDedupe: { enabled: config.cache.subgraphFetchDedupe, epoch: responseCache.cache?.invalidationEpoch },
-  });
+  const configured = routerFromConfig(config, { logger, metrics });
+  const router = await configured.build({ supergraphSdl, health });
   // Registration order is shutdown order: stop taking requests and drain, then upstream connections.
   shutdown.add("router", () => router.close());
-  shutdown.add("response-cache", () => responseCache.close());
+  shutdown.add("response-cache", () => configured.close());
   shutdown.installSignalHandlers();
 
   const port = await router.listen(config.port, config.host);

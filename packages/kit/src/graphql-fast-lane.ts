@@ -9,6 +9,7 @@ import {
   type GraphQLSchema,
 } from "graphql";
 import { processRegularResult } from "graphql-yoga";
+import { guarded } from "./http-guard.ts";
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -27,6 +28,8 @@ export interface GraphQLFastLaneOptions {
   yoga: EnvelopedYoga;
   graphqlPath: string;
   maxBodyBytes: number;
+  /** The parser's token limit (graphql-js `maxTokens`): a huge document costs little to turn away. */
+  maxTokens?: number;
   /**
    * The server context yoga's `onRequest` hooks would build for this request (identity, request id), or
    * undefined to leave the request to yoga — e.g. a credential the lane cannot vouch for, which yoga rejects.
@@ -77,7 +80,7 @@ export function negotiateResultType(accept: string | undefined): typeof JSON_TYP
 export function readBody(req: IncomingMessage, res: ServerResponse, onBody: (body: Buffer) => void): void {
   // An outer fast path may have read it already.
   const read = (req as IncomingMessage & { body?: unknown }).body;
-  if (Buffer.isBuffer(read)) return onBody(read);
+  if (Buffer.isBuffer(read)) return guarded(res, () => onBody(read));
   const chunks: Buffer[] = [];
   let received = 0;
   req.on("data", (chunk: Buffer) => {
@@ -85,7 +88,8 @@ export function readBody(req: IncomingMessage, res: ServerResponse, onBody: (bod
     chunks.push(chunk);
   });
   req.once("error", () => res.destroy());
-  req.once("end", () => onBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)));
+  // The handler runs in an event callback: a throw there would end the process, so it is answered instead.
+  req.once("end", () => guarded(res, () => onBody(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received))));
 }
 
 /** Hands a request whose body was already read to yoga, the way body-parsing frameworks do. */
@@ -161,7 +165,7 @@ export function createGraphQLFastLane(options: GraphQLFastLaneOptions): (next: N
     let ok = syntaxChecked.get(query);
     if (ok === undefined) {
       try {
-        parse(query);
+        parse(query, { maxTokens: options.maxTokens });
         ok = true;
       } catch {
         ok = false;

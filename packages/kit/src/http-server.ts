@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Health } from "./health.ts";
+import { failRequest, guarded } from "./http-guard.ts";
+import type { Logger } from "./logger.ts";
 import type { ServiceMetrics } from "./metrics.ts";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -10,21 +12,32 @@ export function createServiceHttpServer(opts: {
   metrics: ServiceMetrics;
   health: Health;
   graphqlPath?: string;
+  /** Where errors thrown by the handler are reported (they are answered with a masked 500 either way). */
+  logger?: Logger;
 }): Server {
-  const { handler, metrics, health } = opts;
+  const { handler, metrics, health, logger } = opts;
   const graphqlPath = opts.graphqlPath ?? "/graphql";
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === "/healthz") return json(res, 200, { status: "ok" });
     if (path === "/readyz") {
-      void health.readiness().then((r) => json(res, r.ready ? 200 : 503, r));
+      void health.readiness().then(
+        (r) => json(res, r.ready ? 200 : 503, r),
+        () => json(res, 503, { ready: false }),
+      );
       return;
     }
     if (path === "/metrics") {
-      void metrics.registry.metrics().then((body) => {
-        res.writeHead(200, { "content-type": metrics.registry.contentType });
-        res.end(body);
-      });
+      void metrics.registry.metrics().then(
+        (body) => {
+          res.writeHead(200, { "content-type": metrics.registry.contentType });
+          res.end(body);
+        },
+        (err: unknown) => {
+          logger?.error({ err }, "metrics collection failed");
+          failRequest(res);
+        },
+      );
       return;
     }
     const started = performance.now();
@@ -35,7 +48,11 @@ export function createServiceHttpServer(opts: {
         (performance.now() - started) / 1000,
       );
     });
-    handler(req, res);
+    guarded(
+      res,
+      () => handler(req, res),
+      (err) => logger?.error({ err, method: req.method, url: req.url }, "request handler threw"),
+    );
   });
   server.keepAliveTimeout = 65_000; // longer than typical upstream idle timeouts, so pooled router connections are reused
   return server;

@@ -12,3 +12,6 @@ export * from "./jwt.ts";
 export * from "./date-time.ts";
 export * from "./graphql-fast-lane.ts";
 export * from "./entity-cache.ts";
+export * from "./bounded-labels.ts";
+export * from "./http-guard.ts";
+export * from "./bounded-cache.ts";

@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { createBoundedLabel } from "./bounded-labels.ts";
+import { ERROR_CODES } from "./errors.ts";
 
 /** Seconds; spans sub-millisecond cache hits to slow cross-shard work. */
 export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -9,6 +11,10 @@ export interface ServiceMetrics {
   httpDuration: Histogram<"method" | "route" | "status">;
   operationDuration: Histogram<"operation" | "type">;
   errors: Counter<"code">;
+  /** The `operation` label for a client's operation name: the first names seen keep theirs, later ones are `other`. */
+  operationLabel(name: string): string;
+  /** The `code` label for an error code: Plaza's and GraphQL's codes, then the first others seen, then `other`. */
+  errorCodeLabel(code: string): string;
   /** POST /graphql requests the fast lane served; the rest went through yoga's HTTP layer. */
   fastLaneRequests: Counter;
   /** Name builder so every metric follows `plaza_<service>_<thing>_<unit>`. */
@@ -24,7 +30,23 @@ export interface ServiceMetrics {
   histogram<L extends string>(thing: string, help: string, labelNames?: readonly L[], buckets?: number[]): Histogram<L>;
 }
 
-export function createMetrics(service: string, opts: { defaultMetrics?: boolean } = {}): ServiceMetrics {
+/** Codes every service may report besides Plaza's own (graphql-js, yoga, the gateway, the router's limits). */
+const STANDARD_CODES = [
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_REQUEST",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+  "DOWNSTREAM_SERVICE_ERROR",
+  "UNKNOWN",
+];
+
+export interface MetricsOptions {
+  defaultMetrics?: boolean;
+  /** Distinct client operation names that get their own series (default 200; the rest are `other`). */
+  maxOperationLabels?: number;
+}
+
+export function createMetrics(service: string, opts: MetricsOptions = {}): ServiceMetrics {
   const registry = new Registry();
   const prefix = `plaza_${service.replace(/[^a-z0-9_]/gi, "_")}_`;
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix });
@@ -42,6 +64,8 @@ export function createMetrics(service: string, opts: { defaultMetrics?: boolean 
   return {
     service,
     registry,
+    operationLabel: createBoundedLabel(opts.maxOperationLabels ?? 200, ["anonymous"]),
+    errorCodeLabel: createBoundedLabel(50, [...ERROR_CODES, ...STANDARD_CODES]),
     name,
     counter,
     gauge,

@@ -4,7 +4,10 @@ export interface Shutdown {
   /** Steps run in registration order: register HTTP/WebSocket drain first, then consumers, then pools. */
   add(name: string, step: () => Promise<void> | void): void;
   run(reason: string): Promise<void>;
-  /** SIGINT/SIGTERM run the steps once, then exit. */
+  /**
+   * SIGINT/SIGTERM run the steps once, then exit. Also logs unhandled promise rejections instead of letting Node
+   * end the process on one: a promise some request forgot to handle must not take every other request down.
+   */
   installSignalHandlers(): void;
 }
 
@@ -39,6 +42,7 @@ export function createShutdown(logger: Logger, opts: { stepTimeoutMs?: number } 
     },
     run,
     installSignalHandlers() {
+      process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
       for (const signal of ["SIGINT", "SIGTERM"] as const) {
         process.once(signal, () => {
           void run(signal).finally(() => process.exit(0));

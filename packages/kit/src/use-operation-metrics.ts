@@ -10,13 +10,16 @@ export function createOperationTimer(metrics: ServiceMetrics): OperationTimer {
   const countErrors = (result: ExecutionResult) => {
     for (const error of result.errors ?? []) {
       const code = error.extensions?.code;
-      metrics.errors.inc({ code: typeof code === "string" ? code : "UNKNOWN" });
+      metrics.errors.inc({ code: metrics.errorCodeLabel(typeof code === "string" ? code : "UNKNOWN") });
     }
   };
   return (document, operationName) => {
     const started = performance.now();
     const op = getOperationAST(document, operationName ?? undefined);
-    const labels = { operation: operationName ?? op?.name?.value ?? "anonymous", type: op?.operation ?? "unknown" };
+    const labels = {
+      operation: metrics.operationLabel(operationName ?? op?.name?.value ?? "anonymous"),
+      type: op?.operation ?? "unknown",
+    };
     return (result) => {
       metrics.operationDuration.observe(labels, (performance.now() - started) / 1000);
       if (result && typeof result === "object" && "errors" in result) countErrors(result as ExecutionResult);

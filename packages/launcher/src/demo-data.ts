@@ -7,6 +7,18 @@ export const DEMO_USERS = [
   { email: "carol@plaza.dev", handle: "carol", displayName: "Carol Danvers" },
 ] as const;
 
+/**
+ * SEED_DEMO_DATA, or by default only outside production: the demo password is printed in the README, so a
+ * production deployment must never hold those accounts unless someone asked for them.
+ */
+export function shouldSeedDemoData(env: Record<string, string | undefined>): boolean {
+  const setting = env.SEED_DEMO_DATA;
+  if (setting === "true" || setting === "1") return true;
+  if (setting === "false" || setting === "0") return false;
+  if (setting) throw new Error(`SEED_DEMO_DATA must be true or false, not ${JSON.stringify(setting)}`);
+  return env.NODE_ENV !== "production";
+}
+
 interface GraphQLResponse<T> {
   data?: T;
   errors?: Array<{ message: string; extensions?: { code?: string } }>;

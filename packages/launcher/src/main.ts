@@ -7,7 +7,7 @@ import { createLogger, createShutdown, EnvError } from "@plaza/kit";
 import { exitOnConfigError } from "@plaza/runtime";
 import { loadRouterConfig } from "@plaza/router/env";
 import { withDevSecrets } from "./dev-secrets.ts";
-import { DEMO_PASSWORD, DEMO_USERS, seedDemoData } from "./demo-data.ts";
+import { DEMO_PASSWORD, DEMO_USERS, seedDemoData, shouldSeedDemoData } from "./demo-data.ts";
 import { startPlazaStack } from "./stack.ts";
 
 async function main() {
@@ -20,11 +20,13 @@ async function main() {
   shutdown.add("plaza", () => stack.stop());
   shutdown.installSignalHandlers();
 
-  if (env.SEED_DEMO_DATA !== "false") await seedDemoData(stack.routerUrl, logger);
+  const seeded = shouldSeedDemoData(env);
+  if (seeded) await seedDemoData(stack.routerUrl, logger);
   process.stdout.write(
     `\nPlaza is running: http://localhost:${stack.routerPort}/graphql\n` +
       `  mode: ${stack.embedded ? `embedded (PGlite shards in ${dataDir}, in-process event bus)` : stack.describe}\n` +
-      `  demo logins: ${DEMO_USERS.map((u) => u.email).join(", ")} / ${DEMO_PASSWORD}\n\n`,
+      (seeded ? `  demo logins: ${DEMO_USERS.map((u) => u.email).join(", ")} / ${DEMO_PASSWORD}\n` : "") +
+      "\n",
   );
 }
 

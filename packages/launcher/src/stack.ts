@@ -1,14 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { createHealth, type Logger } from "@plaza/kit";
 import type { EventBus } from "@plaza/events";
 import { createEventBusFromConfig } from "@plaza/runtime";
-import {
-  buildRouter,
-  createResponseCacheFromConfig,
-  createRouterMetrics,
-  type Router,
-  type RouterResponseCache,
-} from "@plaza/router";
+import { createRouterMetrics, routerFromConfig, type Router, type RouterResponseCache } from "@plaza/router";
 import { loadRouterConfig } from "@plaza/router/env";
 import { loadUsersConfig } from "@plaza/users/env";
 import { startUsersService, type UsersService } from "@plaza/users/service";
@@ -51,7 +44,8 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
   const routerLogger = logger.child({ service: "router" });
   const routerMetrics = createRouterMetrics();
   // Created first: its invalidation consumer joins while the subgraphs start.
-  const responseCache = createResponseCacheFromConfig(routerConfig, { logger: routerLogger, metrics: routerMetrics, bus });
+  const configuredRouter = routerFromConfig(routerConfig, { logger: routerLogger, metrics: routerMetrics, bus });
+  const responseCache = { cache: configuredRouter.responseCache.cache, close: () => configuredRouter.close() };
   let users: UsersService;
   try {
     users = await startUsersService(usersConfig, { bus, logger });
@@ -82,31 +76,14 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
   let router: Router | undefined;
   try {
     await responseCache.cache?.consuming;
-    router = await buildRouter({
-      supergraphSdl: await readFile(routerConfig.supergraphPath, "utf8"),
+    router = await configuredRouter.build({
       // In one process the subgraphs' bound ports win over the URLs written in the supergraph.
       subgraphUrls: {
-        ...routerConfig.subgraphUrls,
         users: `http://127.0.0.1:${users.port}/graphql`,
         posts: `http://127.0.0.1:${posts.port}/graphql`,
         counters: `http://127.0.0.1:${counters.port}/graphql`,
       },
-      jwtSecret: routerConfig.jwtSecret,
-      internalAuthKey: routerConfig.internalAuthKey,
-      logger: routerLogger,
-      metrics: routerMetrics,
       health: createHealth(),
-      graphiql: routerConfig.graphiql,
-      subgraphTimeoutMs: routerConfig.subgraphTimeoutMs,
-      subgraphMaxConnections: routerConfig.subgraphMaxConnections,
-      maxBodyBytes: routerConfig.maxBodyBytes,
-      subscriptions: routerConfig.subscriptions,
-      plugins: responseCache.cache?.plugins,
-      wrapHttpHandler: responseCache.cache?.wrapHttpHandler,
-      verifiedTokens: responseCache.cache?.verifiedTokens,
-      httpFastLane: routerConfig.httpFastLane,
-      singleFetchDirect: routerConfig.singleFetchDirect,
-      subgraphFetchDedupe: { enabled: routerConfig.cache.subgraphFetchDedupe, epoch: responseCache.cache?.invalidationEpoch },
     });
     const routerPort = await router.listen(routerConfig.port, routerConfig.host);
     const embedded = usersConfig.shards.kind === "pglite";

@@ -21,3 +21,12 @@ describe("response cache keys", () => {
     );
   });
 });
+
+describe("hostile variables", () => {
+  it("refuse nesting deeper than the key depth with a coded error instead of overflowing the stack", () => {
+    const deep = JSON.parse(`${"[".repeat(20_000)}${"]".repeat(20_000)}`);
+    expect(() => responseCacheKey("{ a }", null, { deep }, "public")).toThrow(
+      expect.objectContaining({ extensions: { code: "BAD_REQUEST" } }),
+    );
+  });
+});

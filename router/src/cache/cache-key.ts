@@ -1,14 +1,25 @@
 import { createHash } from "node:crypto";
+import { GraphQLError } from "graphql";
+
+/**
+ * Deeper variables than this are refused rather than walked: the router's request guard already refuses bodies
+ * nesting deeper than its (smaller) limit, so this only backs it up for other transports.
+ */
+export const MAX_KEY_DEPTH = 256;
 
 /** JSON with object keys sorted, so `{a, b}` and `{b, a}` variables share a cache entry. */
-export function stableStringify(value: unknown): string {
+export function stableStringify(value: unknown, depth = 0): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? "null" : stableStringify(item))).join(",")}]`;
+  if (depth >= MAX_KEY_DEPTH) {
+    throw new GraphQLError(`Variables nest deeper than ${MAX_KEY_DEPTH} levels`, { extensions: { code: "BAD_REQUEST" } });
+  }
+  if (Array.isArray(value))
+    return `[${value.map((item) => (item === undefined ? "null" : stableStringify(item, depth + 1))).join(",")}]`;
   const record = value as Record<string, unknown>;
   const parts: string[] = [];
   for (const key of Object.keys(record).sort()) {
     if (record[key] === undefined) continue;
-    parts.push(`${JSON.stringify(key)}:${stableStringify(record[key])}`);
+    parts.push(`${JSON.stringify(key)}:${stableStringify(record[key], depth + 1)}`);
   }
   return `{${parts.join(",")}}`;
 }

@@ -16,7 +16,11 @@ export interface HttpFastPathOptions {
   verifiedTokens: VerifiedTokens;
   graphqlPath: string;
   maxBodyBytes: number;
-  metrics: Pick<RouterMetrics, "responseCacheLookups" | "operationDuration">;
+  metrics: Pick<RouterMetrics, "responseCacheLookups" | "operationDuration" | "operationLabel">;
+  /** The CORS headers yoga would add for this origin (none for origins the policy does not allow). */
+  corsHeaders(origin: string | undefined): OutgoingHttpHeaders | undefined;
+  /** Whether `x-plaza-cache-debug: 1` is answered with `x-plaza-cache` (off in production). */
+  debugHeader: boolean;
 }
 
 /** The response type yoga would choose (kit's negotiation, shared with the GraphQL fast lane), with its charset. */
@@ -83,7 +87,7 @@ export function createHttpFastPath(options: HttpFastPathOptions): (next: NodeHan
     const resolved: ResolvedBody = {
       generation: knownOperations.generation,
       operationName,
-      operationLabel: operationName ?? analysis.name ?? "anonymous",
+      operationLabel: metrics.operationLabel(operationName ?? analysis.name ?? "anonymous"),
       scope: analysis.scope,
       variables: params.variables,
       query: params.query,
@@ -114,7 +118,11 @@ export function createHttpFastPath(options: HttpFastPathOptions): (next: NodeHan
     const keyOwner = resolved.scope === "PRIVATE" ? viewerId! : "";
     let key = resolved.keys.get(keyOwner);
     if (key === undefined) {
-      key = responseCacheKey(resolved.query, resolved.operationName, resolved.variables, scopeKey(resolved.scope, viewerId));
+      try {
+        key = responseCacheKey(resolved.query, resolved.operationName, resolved.variables, scopeKey(resolved.scope, viewerId));
+      } catch {
+        return false; // variables the key refuses to walk: the GraphQL path answers with the coded error
+      }
       if (resolved.keys.size < 64) resolved.keys.set(keyOwner, key);
     }
     const entry = cache.l1.get(key);
@@ -126,14 +134,9 @@ export function createHttpFastPath(options: HttpFastPathOptions): (next: NodeHan
       "content-length": entry.body.length,
       [REQUEST_ID_HEADER]: requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined),
     };
-    if (req.headers[CACHE_DEBUG_REQUEST_HEADER] === "1") headers[CACHE_DEBUG_RESPONSE_HEADER] = "hit-l1";
-    const origin = req.headers.origin;
-    if (origin) {
-      headers["access-control-allow-origin"] = origin;
-      headers.vary = "Origin";
-      headers["access-control-allow-credentials"] = "true";
-    }
-    res.writeHead(200, headers);
+    if (options.debugHeader && req.headers[CACHE_DEBUG_REQUEST_HEADER] === "1") headers[CACHE_DEBUG_RESPONSE_HEADER] = "hit-l1";
+    const cors = options.corsHeaders(req.headers.origin);
+    res.writeHead(200, cors ? { ...headers, ...cors } : headers);
     res.end(entry.body);
     let duration = durations.get(resolved.operationLabel);
     if (!duration) {

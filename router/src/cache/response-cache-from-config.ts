@@ -78,6 +78,7 @@ export function createResponseCacheFromConfig(
     redisReadTimeoutMs: settings.responseCache.redisTimeoutMs,
     events: bus && { bus, instanceId: settings.instanceId },
     fastPath: settings.responseCache.fastPath,
+    debugHeader: config.security.cacheDebugHeader,
     maxBodyBytes: config.maxBodyBytes,
     // A request's upstream fetches are bounded by the subgraph timeout; leave room for several in sequence.
     horizonMs: Math.max(60_000, config.subgraphTimeoutMs * 6),

@@ -15,6 +15,7 @@ import { createRedisCacheStore } from "./redis-cache-store.ts";
 import { createFlightRegistry } from "./request-state.ts";
 import { createTwoLevelCache, type InvalidationSource, type TwoLevelCache } from "./two-level-cache.ts";
 import { createVerifiedTokens, type VerifiedTokens } from "../auth/verified-tokens.ts";
+import type { HttpResponsePolicy } from "../app.ts";
 
 export interface InvalidationNotice {
   source: InvalidationSource;
@@ -36,6 +37,8 @@ export interface RouterResponseCacheOptions {
   events?: { bus: EventBus; instanceId: string; topics?: readonly string[] };
   /** Serve L1 hits before GraphQL (default true). */
   fastPath?: boolean;
+  /** Honour `x-plaza-cache-debug: 1` with an `x-plaza-cache` response header (default true; off in production). */
+  debugHeader?: boolean;
   graphqlPath?: string;
   maxBodyBytes: number;
   /** Identical requests wait this long for the one in flight before executing themselves. */
@@ -48,7 +51,7 @@ export interface RouterResponseCache {
   /** For buildRouter's `plugins` slot (they must come after the gateway executor). */
   plugins: Plugin<RouterContext>[];
   /** For buildRouter's `wrapHttpHandler`: answers L1 hits before yoga. Identity when the fast path is off. */
-  wrapHttpHandler(handler: NodeHandler): NodeHandler;
+  wrapHttpHandler(handler: NodeHandler, http: HttpResponsePolicy): NodeHandler;
   /** Moves on every invalidation (subgraph fetch deduplication never joins a fetch older than one). */
   invalidationEpoch(): number;
   invalidate(refs: readonly EntityRef[], source: InvalidationSource): Promise<void>;
@@ -106,6 +109,7 @@ export function createRouterResponseCache(options: RouterResponseCacheOptions): 
     knownOperations,
     verifiedTokens,
     invalidate: (tags, source) => invalidateTags(tags, source),
+    debugHeader: options.debugHeader ?? true,
     flightWaitMs: options.flightWaitMs ?? 15_000,
     metrics,
     logger,
@@ -114,14 +118,17 @@ export function createRouterResponseCache(options: RouterResponseCacheOptions): 
   const fastPath =
     options.fastPath === false
       ? (handler: NodeHandler) => handler
-      : createHttpFastPath({
-          cache: levels,
-          knownOperations,
-          verifiedTokens,
-          graphqlPath: options.graphqlPath ?? "/graphql",
-          maxBodyBytes: options.maxBodyBytes,
-          metrics,
-        });
+      : (handler: NodeHandler, http: HttpResponsePolicy) =>
+          createHttpFastPath({
+            cache: levels,
+            knownOperations,
+            verifiedTokens,
+            graphqlPath: options.graphqlPath ?? "/graphql",
+            maxBodyBytes: options.maxBodyBytes,
+            metrics,
+            corsHeaders: http.corsHeaders,
+            debugHeader: options.debugHeader ?? true,
+          })(handler);
 
   let consumer: InvalidationConsumer | undefined;
   if (options.events) {

@@ -29,6 +29,8 @@ export interface UseResponseCacheOptions {
   invalidate(tags: readonly string[], source: InvalidationSource): Promise<void>;
   /** How long identical requests wait for a leader before executing themselves. */
   flightWaitMs: number;
+  /** Honour the cache debug request header. */
+  debugHeader: boolean;
   metrics: Pick<RouterMetrics, "inflightDedupes">;
   logger: Logger;
 }
@@ -133,7 +135,8 @@ export function useResponseCache(options: UseResponseCacheOptions): Plugin<Route
         invalidations: [],
       };
       states.set(context, state);
-      if (context.request?.headers.get(CACHE_DEBUG_REQUEST_HEADER) === "1") debugStates.set(context.request, state);
+      if (options.debugHeader && context.request?.headers.get(CACHE_DEBUG_REQUEST_HEADER) === "1")
+        debugStates.set(context.request, state);
     },
     onResponse({ request, response }) {
       const state = debugStates.get(request);

@@ -1,0 +1,108 @@
+import { readFile } from "node:fs/promises";
+import { Redis } from "ioredis";
+import type { EventBus } from "@plaza/events";
+import type { Health, Logger } from "@plaza/kit";
+import { APQ_MEMORY_DEFAULTS, buildRouter, type Router, type RouterDeps } from "./app.ts";
+import { createResponseCacheFromConfig, type ConfiguredResponseCache } from "./cache/response-cache-from-config.ts";
+import type { RouterConfig } from "./env.ts";
+import type { RouterMetrics } from "./metrics.ts";
+import {
+  createMemoryPersistedQueryStore,
+  createRedisPersistedQueryStore,
+  loadTrustedDocuments,
+  type PersistedQueryStore,
+} from "./persisted/persisted-operations.ts";
+import type { PersistedOperationsOptions } from "./plugins/use-persisted-operations.ts";
+
+export interface RouterFromConfig {
+  /** Created at once, so its invalidation consumer can join while the rest starts. */
+  responseCache: ConfiguredResponseCache;
+  /** Builds the router with every configured setting (the one path for `npm start`, `start:router` and tests). */
+  build(opts: { supergraphSdl?: string; subgraphUrls?: Record<string, string>; health: Health }): Promise<Router>;
+  /** Closes what this created besides the router (response cache, Redis clients). */
+  close(): Promise<void>;
+}
+
+/** APQ texts survive a Redis outage as misses: the client sends the text again. */
+function resilient(store: PersistedQueryStore, logger: Logger): PersistedQueryStore {
+  return {
+    get: (hash) => store.get(hash).catch((err: unknown) => (logger.warn({ err }, "APQ store read failed"), undefined)),
+    set: (hash, query) => store.set(hash, query).catch((err: unknown) => logger.warn({ err }, "APQ store write failed")),
+  };
+}
+
+/**
+ * Config → router: every documented router setting reaches buildRouter from here, whichever command started it.
+ */
+export function routerFromConfig(
+  config: RouterConfig,
+  deps: { logger: Logger; metrics: RouterMetrics; bus?: EventBus },
+): RouterFromConfig {
+  const { logger, metrics } = deps;
+  const security = config.security;
+  const responseCache = createResponseCacheFromConfig(config, { logger, metrics, bus: deps.bus });
+  const trusted = security.trustedDocumentsPath ? loadTrustedDocuments(security.trustedDocumentsPath) : undefined;
+  const apqRedis =
+    security.apq.enabled && config.cache.redisUrl
+      ? new Redis(config.cache.redisUrl, {
+          connectionName: "plaza-router-apq",
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 0,
+          commandTimeout: 1_000,
+          retryStrategy: (attempt) => Math.min(100 * attempt, 2_000),
+        })
+      : undefined;
+  apqRedis?.on("error", () => undefined); // reported by the store's failed reads and writes
+  const apq = !security.apq.enabled
+    ? undefined
+    : apqRedis
+      ? resilient(
+          createRedisPersistedQueryStore({
+            redis: apqRedis,
+            keyPrefix: config.cache.redisKeyPrefix,
+            ttlSeconds: security.apq.ttlSeconds,
+          }),
+          logger,
+        )
+      : createMemoryPersistedQueryStore(APQ_MEMORY_DEFAULTS);
+  const persistedOperations: PersistedOperationsOptions = { apq, trusted, trustedOnly: security.trustedDocumentsOnly };
+
+  return {
+    responseCache,
+    async build({ supergraphSdl, subgraphUrls, health }) {
+      const cache = responseCache.cache;
+      const routerDeps: RouterDeps = {
+        supergraphSdl: supergraphSdl ?? (await readFile(config.supergraphPath, "utf8")),
+        subgraphUrls: { ...config.subgraphUrls, ...subgraphUrls },
+        jwtSecret: config.jwtSecret,
+        internalAuthKey: config.internalAuthKey,
+        logger,
+        metrics,
+        health,
+        graphiql: config.graphiql,
+        subgraphTimeoutMs: config.subgraphTimeoutMs,
+        subgraphMaxConnections: config.subgraphMaxConnections,
+        maxBodyBytes: config.maxBodyBytes,
+        subscriptions: config.subscriptions,
+        plugins: cache?.plugins,
+        wrapHttpHandler: cache?.wrapHttpHandler,
+        verifiedTokens: cache?.verifiedTokens,
+        httpFastLane: config.httpFastLane,
+        singleFetchDirect: config.singleFetchDirect,
+        subgraphFetchDedupe: { enabled: config.cache.subgraphFetchDedupe, epoch: cache?.invalidationEpoch },
+        limits: security.limits,
+        maxJsonDepth: security.maxJsonDepth,
+        csrfPrevention: security.csrfPrevention,
+        introspection: security.introspection,
+        fieldSuggestions: security.fieldSuggestions,
+        corsOrigins: security.corsOrigins,
+        persistedOperations,
+      };
+      return buildRouter(routerDeps);
+    },
+    async close() {
+      await responseCache.close();
+      apqRedis?.disconnect();
+    },
+  };
+}
