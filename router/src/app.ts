@@ -3,6 +3,7 @@ import { ApolloGateway } from "@apollo/gateway";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { Agent } from "undici";
 import {
+  boundedParserCaches,
   closeServer,
   createGraphQLFastLane,
   createInternalSigner,
@@ -227,6 +228,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     logging: false,
     maskedErrors: { maskError },
     maxRequestBodySize: maxBodyBytes,
+    parserAndValidationCache: boundedParserCaches(),
     cors: (request) => cors.yoga(request),
     context: ({ requestId, viewer }): RouterContext => {
       // use-request-id always sets it for HTTP; other transports pass their own.

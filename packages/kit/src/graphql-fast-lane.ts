@@ -9,6 +9,7 @@ import {
   type GraphQLSchema,
 } from "graphql";
 import { processRegularResult } from "graphql-yoga";
+import { createBoundedCache, MAX_CACHED_DOCUMENT_CHARS, textBytes } from "./bounded-cache.ts";
 import { guarded } from "./http-guard.ts";
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -131,6 +132,7 @@ function plainParams(text: string): Params | undefined {
 }
 
 const MAX_REMEMBERED_QUERIES = 2_000;
+const MAX_REMEMBERED_BYTES = 4 * 1024 * 1024;
 
 /** Captures what yoga's result processor would send, without building a fetch Response. */
 const captureFetchAPI = {
@@ -154,7 +156,13 @@ const captureFetchAPI = {
 export function createGraphQLFastLane(options: GraphQLFastLaneOptions): (next: NodeHandler) => NodeHandler {
   const { yoga, maxBodyBytes } = options;
   const operations = new WeakMap<DocumentNode, Map<string, "query" | "mutation" | "subscription" | null>>();
-  const syntaxChecked = new Map<string, boolean>();
+  // Query texts are the client's to choose: every memory of them is bounded by bytes, not only by count.
+  const syntaxChecked = createBoundedCache<string, boolean>({
+    maxEntries: MAX_REMEMBERED_QUERIES,
+    maxBytes: MAX_REMEMBERED_BYTES,
+    sizeOf: (query) => textBytes(query),
+    maxEntryBytes: MAX_CACHED_DOCUMENT_CHARS * 2,
+  });
 
   /**
    * Whether the query text parses, judged without yoga's parse cache: that cache remembers a syntax error, and
@@ -170,7 +178,6 @@ export function createGraphQLFastLane(options: GraphQLFastLaneOptions): (next: N
       } catch {
         ok = false;
       }
-      if (syntaxChecked.size >= MAX_REMEMBERED_QUERIES) syntaxChecked.delete(syntaxChecked.keys().next().value!);
       syntaxChecked.set(query, ok);
     }
     return ok;
@@ -192,7 +199,13 @@ export function createGraphQLFastLane(options: GraphQLFastLaneOptions): (next: N
    * With `execute`: documents that parsed and validated once, by query text (the schema is fixed, and no plugin
    * judges a request's document: yoga's parse and validation run on first sight, then never again for that text).
    */
-  const validated = new Map<string, DocumentNode>();
+  const validated = createBoundedCache<string, DocumentNode>({
+    maxEntries: MAX_REMEMBERED_QUERIES,
+    maxBytes: MAX_REMEMBERED_BYTES * 8,
+    // The text and its AST (about 16 bytes per character).
+    sizeOf: (query) => query.length * 18,
+    maxEntryBytes: MAX_CACHED_DOCUMENT_CHARS * 18,
+  });
 
   function validDocument(query: string, initialContext: object): DocumentNode | undefined {
     const known = validated.get(query);
@@ -205,7 +218,6 @@ export function createGraphQLFastLane(options: GraphQLFastLaneOptions): (next: N
       return undefined;
     }
     if (enveloped.validate(enveloped.schema, document).length > 0) return undefined;
-    if (validated.size >= MAX_REMEMBERED_QUERIES) validated.delete(validated.keys().next().value!);
     validated.set(query, document);
     return document;
   }

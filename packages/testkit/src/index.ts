@@ -18,3 +18,4 @@ export { waitFor, sleep, type WaitForOptions } from "./wait-for.ts";
 export { uniqueName } from "./unique-name.ts";
 export * from "./services/index.ts";
 export { openTestShards, type OutboxRow, type TestShards } from "./test-shards.ts";
+export { hostileRequests, seededRandom, type HostileRequest } from "./hostile-requests.ts";

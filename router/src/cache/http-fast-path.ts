@@ -1,5 +1,13 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { continueWithBody, negotiateResultType, readBody, REQUEST_ID_HEADER, type NodeHandler } from "@plaza/kit";
+import {
+  continueWithBody,
+  createBoundedCache,
+  negotiateResultType,
+  readBody,
+  REQUEST_ID_HEADER,
+  textBytes,
+  type NodeHandler,
+} from "@plaza/kit";
 import type { RouterMetrics } from "../metrics.ts";
 import { requestIdFrom } from "../plugins/use-request-id.ts";
 import { responseCacheKey, scopeKey } from "./cache-key.ts";
@@ -42,6 +50,7 @@ interface ResolvedBody {
 }
 
 const MAX_RESOLVED_BODIES = 10_000;
+const MAX_RESOLVED_BYTES = 16 * 1024 * 1024;
 /** Only small bodies are remembered (the memo must stay small); larger ones are parsed every time. */
 const MAX_RESOLVED_BODY_CHARS = 4_096;
 
@@ -66,7 +75,11 @@ export function createHttpFastPath(options: HttpFastPathOptions): (next: NodeHan
   // Label hashing is measurable at this rate: bind the label sets once.
   const l1Hit = metrics.responseCacheLookups.labels({ level: "l1", result: "hit" });
   const durations = new Map<string, ReturnType<HttpFastPathOptions["metrics"]["operationDuration"]["labels"]>>();
-  const resolvedBodies = new Map<string, ResolvedBody>();
+  const resolvedBodies = createBoundedCache<string, ResolvedBody>({
+    maxEntries: MAX_RESOLVED_BODIES,
+    maxBytes: MAX_RESOLVED_BYTES,
+    sizeOf: (text, resolved) => textBytes(text) + textBytes(resolved.query) + 512,
+  });
 
   /** Parses and checks a body once; later byte-identical bodies are a map lookup. */
   function resolve(text: string): ResolvedBody | undefined {
@@ -93,10 +106,7 @@ export function createHttpFastPath(options: HttpFastPathOptions): (next: NodeHan
       query: params.query,
       keys: new Map(),
     };
-    if (text.length <= MAX_RESOLVED_BODY_CHARS) {
-      if (resolvedBodies.size >= MAX_RESOLVED_BODIES) resolvedBodies.delete(resolvedBodies.keys().next().value!);
-      resolvedBodies.set(text, resolved);
-    }
+    if (text.length <= MAX_RESOLVED_BODY_CHARS) resolvedBodies.set(text, resolved);
     return resolved;
   }
 

@@ -1,8 +1,9 @@
+import { createBoundedCache, MAX_CACHED_DOCUMENT_CHARS, textBytes } from "@plaza/kit";
 import type { OperationAnalysis } from "./document-analysis.ts";
 
 /**
  * Query texts the GraphQL path has already parsed, validated and analysed, so the HTTP fast path can recognise a
- * cacheable operation from the raw request without parsing it. Bounded; oldest texts are forgotten first.
+ * cacheable operation from the raw request without parsing it. Bounded by count and bytes; least recently used texts are forgotten first.
  */
 export interface KnownOperations {
   remember(text: string, operationName: string | null | undefined, analysis: OperationAnalysis): void;
@@ -12,8 +13,13 @@ export interface KnownOperations {
   readonly generation: number;
 }
 
-export function createKnownOperations(maxTexts = 5_000): KnownOperations {
-  const byText = new Map<string, Map<string, OperationAnalysis>>();
+export function createKnownOperations(maxTexts = 5_000, maxBytes = 16 * 1024 * 1024): KnownOperations {
+  const byText = createBoundedCache<string, Map<string, OperationAnalysis>>({
+    maxEntries: maxTexts,
+    maxBytes,
+    sizeOf: (text) => textBytes(text) + 256,
+    maxEntryBytes: textBytes("x".repeat(MAX_CACHED_DOCUMENT_CHARS)) + 256,
+  });
   let generation = 0;
   return {
     get generation() {
@@ -21,10 +27,7 @@ export function createKnownOperations(maxTexts = 5_000): KnownOperations {
     },
     remember(text, operationName, analysis) {
       let operations = byText.get(text);
-      if (!operations) {
-        if (byText.size >= maxTexts) byText.delete(byText.keys().next().value!);
-        byText.set(text, (operations = new Map()));
-      }
+      if (!operations) byText.set(text, (operations = new Map()));
       operations.set(operationName ?? "", analysis);
     },
     get: (text, operationName) => byText.get(text)?.get(operationName ?? ""),
