@@ -10,8 +10,7 @@ export interface CountersBenchStack {
   countersUrl: string;
   /** The counters subgraph's /metrics. */
   metricsUrl: string;
-  /** The header that lets a benchmark call the counters subgraph directly, as the router does. */
-  /** Signs a body the way the router does for the counters subgraph. */
+  /** The header that lets a benchmark call the counters subgraph directly: signs a body as the router does. */
   routerSignature: (body: string) => Record<string, string>;
   stop(): Promise<void>;
 }

@@ -21,8 +21,17 @@ export function headerOf(value: string | string[] | undefined): string | undefin
  * goes further: the router never sends anything else, and a GET's operation would travel in the query string, which
  * the signature does not cover. Refusals close the connection, so an unread body is not drained.
  */
-export function createInternalAuthGate(opts: { verifier: InternalVerifier; maxBodyBytes: number }) {
+export function createInternalAuthGate(opts: {
+  verifier: InternalVerifier;
+  maxBodyBytes: number;
+  /** Told every refusal's reason (one of a few fixed strings): a metric, so clock skew or a key mismatch shows. */
+  onRefused?: (reason: string) => void;
+}) {
   const { verifier, maxBodyBytes } = opts;
+  const unauthenticated = (res: ServerResponse, reason: string) => {
+    opts.onRefused?.(reason);
+    refuseWith(res, 401, `Subgraphs accept requests only from the router: ${reason}`, "UNAUTHENTICATED");
+  };
   return (next: NodeHandler): NodeHandler =>
     (req, res) => {
       const checked = verifier.check(headerOf(req.headers[INTERNAL_AUTH_HEADER]), "http");
@@ -59,10 +68,6 @@ function readBoundedBody(req: IncomingMessage, res: ServerResponse, limit: numbe
   req.on("data", onData);
   req.once("end", onEnd);
   req.once("error", () => res.destroy());
-}
-
-function unauthenticated(res: ServerResponse, reason: string) {
-  refuseWith(res, 401, `Subgraphs accept requests only from the router: ${reason}`, "UNAUTHENTICATED");
 }
 
 function tooLarge(res: ServerResponse) {

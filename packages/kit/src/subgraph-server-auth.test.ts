@@ -6,7 +6,7 @@ import { WebSocket } from "ws";
 import { createHealth } from "./health.ts";
 import { INTERNAL_AUTH_HEADER, signInternalIdentity, type InternalAuthTarget, type InternalIdentity } from "./internal-auth.ts";
 import { createLogger } from "./logger.ts";
-import { createMetrics } from "./metrics.ts";
+import { createMetrics, type ServiceMetrics } from "./metrics.ts";
 import { createSubgraphServer, type BaseContext, type SubgraphServer } from "./subgraph-server.ts";
 
 const KEY = "s".repeat(32);
@@ -21,7 +21,7 @@ const typeDefs = parse(`
   type Subscription { ticks: Int }
 `);
 
-function startSubgraph(httpFastLane: boolean) {
+function startSubgraph(httpFastLane: boolean, metrics: ServiceMetrics) {
   return createSubgraphServer<BaseContext>({
     service: SERVICE,
     typeDefs,
@@ -43,7 +43,7 @@ function startSubgraph(httpFastLane: boolean) {
       },
     } as never,
     logger: createLogger({ service: "auth-test", level: "silent" }),
-    metrics: createMetrics(`auth_${httpFastLane}`, { defaultMetrics: false }),
+    metrics,
     health: createHealth(),
     internalAuthKey: KEY,
     context: (base) => base,
@@ -110,9 +110,14 @@ describe.each([
 ])("subgraph internal auth ($name)", ({ lane }) => {
   let server: SubgraphServer;
   let port: number;
+  const metrics = createMetrics(`auth_${lane}`, { defaultMetrics: false });
+  const refusals = async (transport: string, reason: string) =>
+    (await metrics.registry.getSingleMetric(metrics.name("internal_auth_refusals_total"))!.get()).values.find(
+      (v) => v.labels.transport === transport && v.labels.reason === reason,
+    )?.value ?? 0;
 
   beforeAll(async () => {
-    server = startSubgraph(lane);
+    server = startSubgraph(lane, metrics);
     port = await server.listen(0);
   });
   afterAll(() => server.close());
@@ -159,9 +164,11 @@ describe.each([
       expect(trace).toEqual(["pwned by u1"]);
     });
 
-    it("refuses a header signed for another subgraph", async () => {
+    it("refuses a header signed for another subgraph, and counts the refusal by reason", async () => {
+      const before = await refusals("http", "internal signature is for another subgraph");
       const header = signedFor({ viewerId: "u1" }, { subgraph: "users", body: JSON_BODY });
       await expectRefused(await post(header), "internal signature is for another subgraph");
+      expect(await refusals("http", "internal signature is for another subgraph")).toBe(before + 1);
     });
 
     it("refuses a captured header with another body", async () => {
@@ -282,6 +289,7 @@ describe.each([
         }
         expect(await connect(path, undefined, { skipInit: true })).toEqual({ upgraded: true, outcome: 4401 });
         expect(trace).toEqual([]);
+        expect(await refusals("graphql-ws", "internal signature is not for a graphql-ws connection")).toBeGreaterThan(0);
       },
     );
 

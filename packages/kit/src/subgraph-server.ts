@@ -137,7 +137,16 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
           execute: opts.plugins?.length ? undefined : executeDirectly,
         });
   // In front of the lane and yoga: no method, path or content type reaches either without the router's signature.
-  const authGate = createInternalAuthGate({ verifier, maxBodyBytes: MAX_BODY_BYTES });
+  const authRefusals = opts.metrics.counter(
+    "internal_auth_refusals_total",
+    "Requests and graphql-ws connections refused for want of a valid router signature, by reason",
+    ["transport", "reason"],
+  );
+  const authGate = createInternalAuthGate({
+    verifier,
+    maxBodyBytes: MAX_BODY_BYTES,
+    onRefused: (reason) => authRefusals.inc({ transport: "http", reason }),
+  });
   const httpServer = createServiceHttpServer({
     handler: authGate(fastLane(yoga as never)),
     metrics: opts.metrics,
@@ -157,7 +166,10 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
           (ctx.connectionParams?.[INTERNAL_AUTH_HEADER] as string | undefined) ??
           headerOf(ctx.extra.request.headers[INTERNAL_AUTH_HEADER]);
         const verified = verifier.verify(header, { purpose: "graphql-ws" });
-        if (!verified.ok) return false;
+        if (!verified.ok) {
+          authRefusals.inc({ transport: "graphql-ws", reason: verified.reason });
+          return false;
+        }
         (ctx.extra as { plazaIdentity?: InternalIdentity }).plazaIdentity = verified.identity;
         return true;
       },
