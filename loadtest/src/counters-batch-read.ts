@@ -52,7 +52,7 @@ try {
   });
 
   const targets = [
-    { name: "counters subgraph direct", url: bench.countersUrl, body, headers: bench.routerSignature },
+    { name: "counters subgraph direct", url: bench.countersUrl, body, sign: bench.routerSignature },
     { name: "through the router", url: bench.stack.routerUrl, body },
   ];
   const results = [];

@@ -1,6 +1,6 @@
 // The stack the counters benchmarks run against: throw-away Postgres (users, posts and counters shards), Redis and
 // Kafka, and `npm start` on them in a child process (so the load generator does not share its event loop).
-import { createInternalSigner, INTERNAL_AUTH_HEADER } from "@plaza/kit";
+import { routerSignature } from "./router-signature.ts";
 import { isolatedSubgraphEnv, startBenchServices, type BenchServices } from "./bench-services.ts";
 import { freePort, startProcessStack, startScript, type ProcessStack, type ProcessStackOptions } from "./process-stack.ts";
 
@@ -10,8 +10,8 @@ export interface CountersBenchStack {
   countersUrl: string;
   /** The counters subgraph's /metrics. */
   metricsUrl: string;
-  /** The header that lets a benchmark call the counters subgraph directly, as the router does. */
-  routerSignature: Record<string, string>;
+  /** The header that lets a benchmark call the counters subgraph directly: signs a body as the router does. */
+  routerSignature: (body: string) => Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -43,8 +43,7 @@ export async function startCountersBenchStack(
       services,
       countersUrl,
       metricsUrl: `http://127.0.0.1:${countersPort}/metrics`,
-      // The signature stays valid for minutes; a run is shorter.
-      routerSignature: { [INTERNAL_AUTH_HEADER]: createInternalSigner(stack.env.INTERNAL_AUTH_KEY!)({ viewerId: null }) },
+      routerSignature: routerSignature(stack.env.INTERNAL_AUTH_KEY!, "counters"),
       async stop() {
         await stack.stop();
         await services.stop();

@@ -55,7 +55,7 @@ try {
     name: "counters subgraph direct",
     url: bench.countersUrl,
     body: bodies,
-    headers: bench.routerSignature,
+    sign: bench.routerSignature,
   };
   const routed: Target = { name: "through the router", url: bench.stack.routerUrl, body: bodies };
   const stockRouted: Target | undefined = stock && { name: "stock Apollo Gateway", url: stock.url, body: bodies };

@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
-import { createInternalSigner, INTERNAL_AUTH_HEADER } from "@plaza/kit";
+import { routerSignature } from "./router-signature.ts";
 import { createPrismaShards, newId, randomBucket } from "@plaza/sharding";
 import { PrismaClient } from "@plaza/posts/generated/prisma/client";
 import { startBenchServices, until } from "./bench-services.ts";
@@ -80,7 +80,7 @@ try {
   for (const follower of followers) warm.zadd(`feed:tl:${follower}`, "+inf", "~built");
   await warm.exec();
 
-  const signed = createInternalSigner(internalAuthKey);
+  const sign = routerSignature(internalAuthKey, "posts", { viewerId: author });
   const key = (viewer: string) => `feed:tl:${viewer}`;
   const [firstFollower, lastFollower] = [followers[0]!, followers.at(-1)!];
 
@@ -103,13 +103,14 @@ try {
   let warmUp: (typeof runs)[number] | undefined;
   for (let n = 0; n <= postCount; n++) {
     const started = performance.now();
+    const body = JSON.stringify({
+      query: "mutation ($b: String!) { createPost(input: { body: $b }) { id } }",
+      variables: { b: `bench post ${n}` },
+    });
     const response = await fetch(`${base}/graphql`, {
       method: "POST",
-      headers: { "content-type": "application/json", [INTERNAL_AUTH_HEADER]: signed({ viewerId: author }) },
-      body: JSON.stringify({
-        query: "mutation ($b: String!) { createPost(input: { body: $b }) { id } }",
-        variables: { b: `bench post ${n}` },
-      }),
+      headers: { "content-type": "application/json", ...sign(body) },
+      body,
     });
     const postId = ((await response.json()) as { data: { createPost: { id: string } } }).data.createPost.id;
     const writeMs = performance.now() - started;

@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createInternalSigner, INTERNAL_AUTH_HEADER } from "@plaza/kit";
+import { routerSignature } from "./router-signature.ts";
 import { isolatedSubgraphEnv, startBenchServices, until } from "./bench-services.ts";
 import { compare, cpuTable, resultsTable } from "./measure.ts";
 import { repoRoot, startProcessStack, type ProcessStack } from "./process-stack.ts";
@@ -128,7 +128,7 @@ try {
 
   const auth = { authorization: `Bearer ${viewer.token}` };
   // The same operations on the posts subgraph directly (signed like the router does), to split router from subgraph cost.
-  const direct = { [INTERNAL_AUTH_HEADER]: createInternalSigner(stack.env.INTERNAL_AUTH_KEY!)({ viewerId: viewer.id }) };
+  const direct = routerSignature(stack.env.INTERNAL_AUTH_KEY!, "posts", { viewerId: viewer.id });
   const results = await compare(
     [
       { name: "feed(first: 20)", url: routerUrl, body: JSON.stringify({ query: FEED, operationName: "Feed" }), headers: auth },
@@ -142,13 +142,13 @@ try {
         name: "feed(first: 20), posts subgraph direct",
         url: stack.postsUrl,
         body: JSON.stringify({ query: FEED, operationName: "Feed" }),
-        headers: direct,
+        sign: direct,
       },
       {
         name: "post(id), posts subgraph direct",
         url: stack.postsUrl,
         body: JSON.stringify({ query: POST, operationName: "PostById", variables: { id: newest[0] } }),
-        headers: direct,
+        sign: direct,
       },
     ],
     { connections, durationSeconds, rounds },

@@ -20,13 +20,20 @@ export interface Target {
   /** The request body; several are sent in turn by each connection. */
   body: string | readonly string[];
   headers?: Record<string, string>;
+  /** Per-body headers, made at the start of every run (a subgraph's signature covers one body, for 30 s). */
+  sign?: (body: string) => Record<string, string>;
 }
+
+/** Below subgraphs' default INTERNAL_AUTH_MAX_AGE_SECONDS, with room for clock reads and warm-up. */
+const MAX_SIGNED_RUN_SECONDS = 25;
 
 /** One bounded autocannon run against a loopback target. */
 export async function measure(target: Target, opts: { connections: number; durationSeconds: number }): Promise<Measurement> {
   if (!/^https?:\/\/(127\.|localhost|\[::1\])/.test(target.url))
     throw new Error(`refusing to load a non-loopback target: ${target.url}`);
   const bodies = typeof target.body === "string" ? [target.body] : target.body;
+  if (target.sign && opts.durationSeconds > MAX_SIGNED_RUN_SECONDS)
+    throw new Error(`${target.name}: signed runs last at most ${MAX_SIGNED_RUN_SECONDS} s (the subgraphs' signature window)`);
   const { result, cpuMs } = await withCpu(process.pid, () =>
     autocannon({
       url: target.url,
@@ -34,7 +41,7 @@ export async function measure(target: Target, opts: { connections: number; durat
       connections: opts.connections,
       duration: opts.durationSeconds,
       headers: { "content-type": "application/json", ...target.headers },
-      requests: bodies.map((body) => ({ body })),
+      requests: bodies.map((body) => (target.sign ? { body, headers: target.sign(body) } : { body })),
     }),
   );
   return {

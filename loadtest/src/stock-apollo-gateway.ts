@@ -3,7 +3,7 @@
 // subgraphs require of any caller: each subgraph request carries the router's signed identity (anonymous here).
 //   STOCK_GATEWAY_PORT: where it listens; INTERNAL_AUTH_KEY; SUBGRAPH_URL_<NAME> overrides, as the router reads them.
 import { readFileSync } from "node:fs";
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
+import { ApolloGateway, RemoteGraphQLDataSource } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { startStandaloneServer } from "@apollo/server/standalone";
 import { createInternalSigner, INTERNAL_AUTH_HEADER } from "@plaza/kit";
@@ -12,15 +12,22 @@ import { subgraphEnvName } from "@plaza/router/subgraphs";
 const supergraphSdl = readFileSync(new URL("../../router/supergraph.graphql", import.meta.url), "utf8");
 const sign = createInternalSigner(process.env.INTERNAL_AUTH_KEY!);
 
+/** The stock data source and fetcher; the signature covers the subgraph's name and the exact body it sends. */
 class SignedDataSource extends RemoteGraphQLDataSource {
-  override willSendRequest({ request }: GraphQLDataSourceProcessOptions) {
-    request.http?.headers.set(INTERNAL_AUTH_HEADER, sign({ viewerId: null }));
+  constructor(subgraph: string, url: string) {
+    super({ url });
+    const stock = this.fetcher;
+    this.fetcher = (input, init) => {
+      const headers = (init?.headers ?? {}) as Record<string, string>;
+      headers[INTERNAL_AUTH_HEADER] = sign({ viewerId: null }, { subgraph, body: String(init?.body ?? "") });
+      return stock(input, { ...init, headers });
+    };
   }
 }
 
 const gateway = new ApolloGateway({
   supergraphSdl,
-  buildService: ({ name, url }) => new SignedDataSource({ url: process.env[`SUBGRAPH_URL_${subgraphEnvName(name)}`] ?? url }),
+  buildService: ({ name, url }) => new SignedDataSource(name, process.env[`SUBGRAPH_URL_${subgraphEnvName(name)}`] ?? url!),
 });
 const server = new ApolloServer({ gateway });
 await startStandaloneServer(server, { listen: { port: Number(process.env.STOCK_GATEWAY_PORT), host: "127.0.0.1" } });

@@ -5,7 +5,7 @@ import "dotenv/config";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createInternalSigner, INTERNAL_AUTH_HEADER } from "@plaza/kit";
+import { routerSignature } from "./router-signature.ts";
 import { compare, cpuTable, resultsTable } from "./measure.ts";
 import { repoRoot, startProcessStack } from "./process-stack.ts";
 
@@ -42,12 +42,12 @@ try {
     query: "query UserById($id: ID!) { user(id: $id) { id handle displayName bio createdAt } }",
     variables: { id },
   });
-  // The subgraph only answers the router: sign like the router does (the signature stays valid for minutes).
-  const signed = createInternalSigner(stack.env.INTERNAL_AUTH_KEY!)({ viewerId: null });
+  // The subgraph only answers the router: sign like the router does (per body, at the start of every run).
+  const sign = routerSignature(stack.env.INTERNAL_AUTH_KEY!, "users");
 
   const results = await compare(
     [
-      { name: "users subgraph direct", url: stack.usersUrl, body, headers: { [INTERNAL_AUTH_HEADER]: signed } },
+      { name: "users subgraph direct", url: stack.usersUrl, body, sign },
       { name: "through the router", url: stack.routerUrl, body },
     ],
     { connections, durationSeconds, rounds },

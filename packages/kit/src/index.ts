@@ -3,6 +3,7 @@ export * from "./errors.ts";
 export * from "./health.ts";
 export * from "./http-server.ts";
 export * from "./internal-auth.ts";
+export * from "./internal-auth-gate.ts";
 export * from "./logger.ts";
 export * from "./metrics.ts";
 export * from "./shutdown.ts";

@@ -1,9 +1,14 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from "node:crypto";
 
 /**
- * Identity the router vouches for, carried to subgraphs in one signed header.
- * Format: `v1.<issuedAtSeconds>.<base64url(json)>.<base64url(hmac-sha256)>`. Subgraphs trust identity only from
- * this header and reject requests without a valid one, so a client calling a subgraph directly gets nothing.
+ * Identity the router vouches for, carried to subgraphs in one signed header, bound to one use:
+ *
+ *   `v2.<issuedAtSeconds>.<base64url(claims json)>.<base64url(hmac-sha256)>`
+ *
+ * The claims name the viewer, the viewer token's expiry, the target subgraph (`aud`) and the purpose (`use`: one
+ * HTTP request, or a graphql-ws connection). For an HTTP request the HMAC covers the signed part followed by the
+ * exact body bytes, so a captured header is good only for the same body, to the same subgraph, within the window.
+ * Subgraphs trust identity only from this header and refuse everything without a valid one.
  */
 export const INTERNAL_AUTH_HEADER = "x-plaza-internal-auth";
 export const REQUEST_ID_HEADER = "x-request-id";
@@ -11,92 +16,145 @@ export const REQUEST_ID_HEADER = "x-request-id";
 export interface InternalIdentity {
   /** Authenticated user id, or null for anonymous requests the router forwards. */
   viewerId: string | null;
-  /** Expiry of the viewer's own token (epoch seconds), so long-lived subscriptions can end with it. */
+  /** Expiry of the viewer's own token (epoch seconds): subgraphs refuse the header after it; subscriptions end with it. */
   tokenExp?: number;
 }
 
-const VERSION = "v1";
+/** What one header is good for: one HTTP request body to one subgraph, or one graphql-ws connection to it. */
+export type InternalAuthTarget = { subgraph: string } & ({ body: string | Uint8Array } | { purpose: "graphql-ws" });
 
-function mac(key: string, data: string): Buffer {
-  return createHmac("sha256", key).update(data).digest();
+type Use = "http" | "graphql-ws";
+
+interface Claims {
+  viewerId: string | null;
+  tokenExp?: number;
+  aud: string;
+  use: Use;
+}
+
+const VERSION = "v2";
+/** Default acceptance window: the router signs every fetch and every (re)connect right before sending it. */
+export const DEFAULT_INTERNAL_AUTH_MAX_AGE_SECONDS = 30;
+/** How far in the future (clock skew between router and subgraph) an issue time may be. */
+export const INTERNAL_AUTH_MAX_SKEW_SECONDS = 5;
+/** A header larger than this is not one the router wrote (it is ~150 bytes); refused before anything is decoded. */
+const MAX_HEADER_LENGTH = 4096;
+
+type Key = string | KeyObject;
+const keyObject = (key: Key): KeyObject => (typeof key === "string" ? createSecretKey(Buffer.from(key, "utf8")) : key);
+const useOf = (target: InternalAuthTarget): Use => ("body" in target ? "http" : "graphql-ws");
+
+/** One pass over the body: the HMAC reads the signed part, a separator the part cannot contain, then the body. */
+function mac(key: KeyObject, signedPart: string, body: string | Uint8Array | undefined): Buffer {
+  const hmac = createHmac("sha256", key).update(signedPart).update("\n");
+  if (body !== undefined) hmac.update(body);
+  return hmac.digest();
 }
 
 export function signInternalIdentity(
-  key: string,
+  key: Key,
   identity: InternalIdentity,
+  target: InternalAuthTarget,
   nowSeconds = Math.floor(Date.now() / 1000),
 ): string {
-  const body = Buffer.from(JSON.stringify(identity)).toString("base64url");
-  const signed = `${VERSION}.${nowSeconds}.${body}`;
-  return `${signed}.${mac(key, signed).toString("base64url")}`;
+  const claims: Claims = { viewerId: identity.viewerId, tokenExp: identity.tokenExp, aud: target.subgraph, use: useOf(target) };
+  const signedPart = `${VERSION}.${nowSeconds}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
+  return `${signedPart}.${mac(keyObject(key), signedPart, "body" in target ? target.body : undefined).toString("base64url")}`;
+}
+
+/** createInternalSigner(key)(identity, target): the router's signer, with the key prepared once. */
+export function createInternalSigner(key: string) {
+  const prepared = keyObject(key);
+  return (identity: InternalIdentity, target: InternalAuthTarget): string => signInternalIdentity(prepared, identity, target);
 }
 
 export type VerifyResult = { ok: true; identity: InternalIdentity } | { ok: false; reason: string };
 
-/** maxAgeSeconds bounds replay of a captured header; the router re-signs well within it. */
-export function verifyInternalIdentity(
-  key: string,
-  header: string | null | undefined,
-  opts: { maxAgeSeconds?: number; nowSeconds?: number } = {},
-): VerifyResult {
-  if (!header) return { ok: false, reason: "missing internal signature" };
-  const parts = header.split(".");
-  if (parts.length !== 4 || parts[0] !== VERSION) return { ok: false, reason: "malformed internal signature" };
-  const [version, issuedAt, body, signature] = parts as [string, string, string, string];
-  const expected = mac(key, `${version}.${issuedAt}.${body}`);
-  const given = Buffer.from(signature, "base64url");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected))
-    return { ok: false, reason: "bad internal signature" };
-  const now = opts.nowSeconds ?? Math.floor(Date.now() / 1000);
-  const age = now - Number(issuedAt);
-  const maxAge = opts.maxAgeSeconds ?? 300;
-  if (!Number.isFinite(age) || age > maxAge || age < -60) return { ok: false, reason: "expired internal signature" };
-  try {
-    const parsed = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as InternalIdentity;
-    if (parsed.viewerId !== null && typeof parsed.viewerId !== "string") return { ok: false, reason: "malformed identity" };
-    return { ok: true, identity: parsed };
-  } catch {
-    return { ok: false, reason: "malformed identity" };
+/** A header whose claims passed every check but the HMAC, which needs the body. */
+export type CheckedHeader =
+  { ok: true; identity: InternalIdentity; signedPart: string; signature: Buffer } | { ok: false; reason: string };
+
+export interface InternalVerifierOptions {
+  /** This subgraph's own name: headers signed for any other subgraph are refused. */
+  subgraph: string;
+  /** Acceptance window (default 30 s). */
+  maxAgeSeconds?: number;
+  /** Tests pass a clock. */
+  nowSeconds?: () => number;
+}
+
+export interface InternalVerifier {
+  /**
+   * Everything that needs no body — format, version, window, skew, audience, purpose, token expiry — so a request
+   * that cannot pass is refused before its body is read.
+   */
+  check(header: string | null | undefined, use: Use): CheckedHeader;
+  /** The HMAC over the signed part and the body (none for graphql-ws). */
+  verifySignature(checked: Extract<CheckedHeader, { ok: true }>, body: string | Uint8Array | undefined): VerifyResult;
+  /** check + verifySignature. */
+  verify(header: string | null | undefined, target: { body: string | Uint8Array } | { purpose: "graphql-ws" }): VerifyResult;
+}
+
+const refuse = (reason: string) => ({ ok: false as const, reason });
+
+/**
+ * Stateless: every header is single-use in practice (it covers one body), so there is nothing worth remembering
+ * and nothing to bound. Cost per request: one HMAC-SHA256 over the body.
+ */
+export function createInternalVerifier(key: string, opts: InternalVerifierOptions): InternalVerifier {
+  const prepared = keyObject(key);
+  const maxAge = opts.maxAgeSeconds ?? DEFAULT_INTERNAL_AUTH_MAX_AGE_SECONDS;
+  const clock = opts.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+
+  function check(header: string | null | undefined, use: Use): CheckedHeader {
+    if (typeof header !== "string" || !header) return refuse("missing internal signature");
+    if (header.length > MAX_HEADER_LENGTH) return refuse("malformed internal signature");
+    const parts = header.split(".");
+    if (parts[0] !== VERSION) return refuse(`unsupported internal signature version (${VERSION} required)`);
+    if (parts.length !== 4 || !/^\d{1,12}$/.test(parts[1]!)) return refuse("malformed internal signature");
+    const [, issuedAt, encoded, signature] = parts as [string, string, string, string];
+    const age = clock() - Number(issuedAt);
+    if (age > maxAge) return refuse("expired internal signature");
+    if (age < -INTERNAL_AUTH_MAX_SKEW_SECONDS) return refuse("internal signature issued in the future");
+    let claims: Partial<Claims>;
+    try {
+      claims = JSON.parse(Buffer.from(encoded, "base64url").toString("utf8")) as Partial<Claims>;
+    } catch {
+      return refuse("malformed identity");
+    }
+    if (typeof claims !== "object" || claims === null) return refuse("malformed identity");
+    if (claims.viewerId !== null && typeof claims.viewerId !== "string") return refuse("malformed identity");
+    if (claims.tokenExp !== undefined && typeof claims.tokenExp !== "number") return refuse("malformed identity");
+    if (claims.aud !== opts.subgraph) return refuse("internal signature is for another subgraph");
+    if (claims.use !== use)
+      return refuse(`internal signature is not for ${use === "http" ? "an HTTP request" : "a graphql-ws connection"}`);
+    if (claims.tokenExp !== undefined && claims.tokenExp <= clock()) return refuse("viewer token expired");
+    const identity: InternalIdentity =
+      claims.tokenExp === undefined ? { viewerId: claims.viewerId } : { viewerId: claims.viewerId, tokenExp: claims.tokenExp };
+    return {
+      ok: true,
+      identity,
+      signedPart: `${VERSION}.${issuedAt}.${encoded}`,
+      signature: Buffer.from(signature, "base64url"),
+    };
   }
-}
 
-/**
- * Signing on every subgraph fetch would cost an HMAC per call; identities are re-signed once per second instead.
- */
-export function createInternalSigner(key: string) {
-  const cache = new Map<string, { at: number; header: string }>();
-  return (identity: InternalIdentity): string => {
-    const now = Math.floor(Date.now() / 1000);
-    const cacheKey = `${identity.viewerId ?? ""}|${identity.tokenExp ?? ""}`;
-    const hit = cache.get(cacheKey);
-    if (hit && hit.at === now) return hit.header;
-    if (cache.size > 10_000) cache.clear();
-    const header = signInternalIdentity(key, identity, now);
-    cache.set(cacheKey, { at: now, header });
-    return header;
-  };
-}
+  function verifySignature(checked: Extract<CheckedHeader, { ok: true }>, body: string | Uint8Array | undefined): VerifyResult {
+    const expected = mac(prepared, checked.signedPart, body);
+    if (checked.signature.length !== expected.length || !timingSafeEqual(checked.signature, expected)) {
+      // One reason for a wrong key, a changed body or a changed claim: the header does not say which.
+      return refuse("bad internal signature");
+    }
+    return { ok: true, identity: checked.identity };
+  }
 
-/**
- * verifyInternalIdentity with memory: the router re-signs an identity once per second, so a subgraph sees the same
- * header many times; a header that verified is remembered (bounded) and only its age is checked again.
- */
-export function createInternalVerifier(key: string, opts: { maxAgeSeconds?: number; maxEntries?: number } = {}) {
-  const maxAge = opts.maxAgeSeconds ?? 300;
-  const maxEntries = opts.maxEntries ?? 10_000;
-  const verified = new Map<string, { issuedAt: number; identity: InternalIdentity }>();
-  return (header: string | null | undefined): VerifyResult => {
-    const now = Math.floor(Date.now() / 1000);
-    const hit = header ? verified.get(header) : undefined;
-    if (hit) {
-      if (now - hit.issuedAt <= maxAge) return { ok: true, identity: hit.identity };
-      verified.delete(header!);
-    }
-    const result = verifyInternalIdentity(key, header, { maxAgeSeconds: maxAge, nowSeconds: now });
-    if (result.ok) {
-      if (verified.size >= maxEntries) verified.delete(verified.keys().next().value!);
-      verified.set(header!, { issuedAt: Number(header!.split(".")[1]), identity: result.identity });
-    }
-    return result;
+  return {
+    check,
+    verifySignature,
+    verify(header, target) {
+      const http = "body" in target;
+      const checked = check(header, http ? "http" : "graphql-ws");
+      return checked.ok ? verifySignature(checked, http ? target.body : undefined) : checked;
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/index.js";
 import type { DocumentNode, ExecutionArgs, ExecutionResult } from "graphql";
@@ -8,10 +8,11 @@ import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Logger } from "pino";
-import { maskError } from "./errors.ts";
+import { maskError, unauthenticated } from "./errors.ts";
 import { createServiceHttpServer, closeServer, listen } from "./http-server.ts";
 import type { Health } from "./health.ts";
 import { createGraphQLFastLane, type LaneOperation } from "./graphql-fast-lane.ts";
+import { createInternalAuthGate, headerOf, verifiedIdentityOf } from "./internal-auth-gate.ts";
 import { createInternalVerifier, INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER, type InternalIdentity } from "./internal-auth.ts";
 import type { ServiceMetrics } from "./metrics.ts";
 import { createQueryCompiler, useCompiledQueries } from "./use-compiled-queries.ts";
@@ -34,6 +35,8 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   health: Health;
   /** Shared secret with the router; requests without its valid signature are rejected. */
   internalAuthKey: string;
+  /** How long a router signature is accepted (default 30 s; INTERNAL_AUTH_MAX_AGE_SECONDS). */
+  internalAuthMaxAgeSeconds?: number;
   /** Extends the base context per request/subscription (e.g. fresh DataLoaders). */
   context: (base: BaseContext) => C | Promise<C>;
   plugins?: Plugin[];
@@ -60,17 +63,25 @@ const MAX_BODY_BYTES = 1_048_576;
 interface ServerContext {
   plazaIdentity?: InternalIdentity;
   plazaRequestId?: string;
+  /** Node's request (yoga's node adapter): carries the identity the internal-auth gate verified. */
+  req?: IncomingMessage;
 }
 
 export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServerOptions<C>): SubgraphServer {
   const { logger, internalAuthKey } = opts;
-  const verify = createInternalVerifier(internalAuthKey);
+  // The subgraph's own name is the audience the router signs for (its data source name in the supergraph).
+  const verifier = createInternalVerifier(internalAuthKey, {
+    subgraph: opts.service,
+    maxAgeSeconds: opts.internalAuthMaxAgeSeconds,
+  });
   const schema = buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]);
 
   const compiledRun = opts.jit === false ? undefined : createQueryCompiler(logger);
   /** The resolvers' context, from yoga's initial context (HTTP and WebSocket) or the lane's. */
   const contextFor = (initial: ServerContext & { request?: Request }) => {
-    const identity = initial.plazaIdentity ?? identityFromRequest(verify, initial.request);
+    // Every HTTP request passed the gate and every graphql-ws connection onConnect; anything else is refused.
+    const identity = initial.plazaIdentity ?? verifiedIdentityOf(initial.req);
+    if (!identity) throw unauthenticated("Subgraphs accept requests only from the router");
     const requestId = initial.plazaRequestId ?? initial.request?.headers.get(REQUEST_ID_HEADER) ?? randomUUID();
     return opts.context({ identity, viewerId: identity.viewerId, requestId, logger: logger.child({ requestId }) });
   };
@@ -84,7 +95,6 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
     maskedErrors: { maskError, errorMessage: MASKED_MESSAGE },
     maxRequestBodySize: MAX_BODY_BYTES,
     plugins: [
-      useInternalAuth(verify),
       useOperationMetrics(opts.metrics),
       ...(compiledRun ? [useCompiledQueries(compiledRun)] : []),
       ...(opts.plugins ?? []),
@@ -117,17 +127,28 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
           graphqlPath: "/graphql",
           maxBodyBytes: MAX_BODY_BYTES,
           serverContext: (req): ServerContext | undefined => {
-            const verified = verify(headerOf(req.headers[INTERNAL_AUTH_HEADER]));
-            if (!verified.ok) return undefined; // yoga answers 401 with the reason
-            return { plazaIdentity: verified.identity, plazaRequestId: headerOf(req.headers[REQUEST_ID_HEADER]) ?? randomUUID() };
+            const plazaIdentity = verifiedIdentityOf(req);
+            if (!plazaIdentity) return undefined; // cannot happen behind the gate; yoga's context refuses it
+            return { plazaIdentity, plazaRequestId: headerOf(req.headers[REQUEST_ID_HEADER]) ?? randomUUID() };
           },
           responseHeaders: () => ({}),
           maskError: (err) => maskError(err, MASKED_MESSAGE),
           onServed: () => opts.metrics.fastLaneRequests.inc(),
           execute: opts.plugins?.length ? undefined : executeDirectly,
         });
+  // In front of the lane and yoga: no method, path or content type reaches either without the router's signature.
+  const authRefusals = opts.metrics.counter(
+    "internal_auth_refusals_total",
+    "Requests and graphql-ws connections refused for want of a valid router signature, by reason",
+    ["transport", "reason"],
+  );
+  const authGate = createInternalAuthGate({
+    verifier,
+    maxBodyBytes: MAX_BODY_BYTES,
+    onRefused: (reason) => authRefusals.inc({ transport: "http", reason }),
+  });
   const httpServer = createServiceHttpServer({
-    handler: fastLane(yoga as never),
+    handler: authGate(fastLane(yoga as never)),
     metrics: opts.metrics,
     health: opts.health,
   });
@@ -144,8 +165,11 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
         const header =
           (ctx.connectionParams?.[INTERNAL_AUTH_HEADER] as string | undefined) ??
           headerOf(ctx.extra.request.headers[INTERNAL_AUTH_HEADER]);
-        const verified = verify(header);
-        if (!verified.ok) return false;
+        const verified = verifier.verify(header, { purpose: "graphql-ws" });
+        if (!verified.ok) {
+          authRefusals.inc({ transport: "graphql-ws", reason: verified.reason });
+          return false;
+        }
         (ctx.extra as { plazaIdentity?: InternalIdentity }).plazaIdentity = verified.identity;
         return true;
       },
@@ -187,43 +211,5 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
     listen: (port, host = "127.0.0.1") => listen(httpServer, port, host),
     // Safe to call twice (shutdown hooks and tests may both close).
     close: () => (closing ??= close()),
-  };
-}
-
-function headerOf(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
-const ANONYMOUS: InternalIdentity = { viewerId: null };
-
-type Verify = ReturnType<typeof createInternalVerifier>;
-
-function identityFromRequest(verify: Verify, request: Request | undefined): InternalIdentity {
-  if (!request) return ANONYMOUS;
-  const verified = verify(request.headers.get(INTERNAL_AUTH_HEADER));
-  return verified.ok ? verified.identity : ANONYMOUS;
-}
-
-/** Rejects every HTTP request that does not carry the router's valid signature. */
-function useInternalAuth(verify: Verify): Plugin {
-  return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
-      if (url.pathname !== "/graphql") return;
-      const verified = verify(request.headers.get(INTERNAL_AUTH_HEADER));
-      if (verified.ok) return;
-      endResponse(
-        new fetchAPI.Response(
-          JSON.stringify({
-            errors: [
-              {
-                message: `Subgraphs accept requests only from the router: ${verified.reason}`,
-                extensions: { code: "UNAUTHENTICATED" },
-              },
-            ],
-          }),
-          { status: 401, headers: { "content-type": "application/json" } },
-        ),
-      );
-    },
   };
 }

@@ -137,7 +137,13 @@ describe("counters through the router (Postgres shards, Redis, Kafka)", () => {
     const client = createClient({
       url: `ws://127.0.0.1:${stack.counters.port}/graphql`,
       webSocketImpl: WebSocket,
-      connectionParams: { [INTERNAL_AUTH_HEADER]: signInternalIdentity(stack.env.INTERNAL_AUTH_KEY!, { viewerId: null }) },
+      connectionParams: () => ({
+        [INTERNAL_AUTH_HEADER]: signInternalIdentity(
+          stack.env.INTERNAL_AUTH_KEY!,
+          { viewerId: null },
+          { subgraph: "counters", purpose: "graphql-ws" },
+        ),
+      }),
       retryAttempts: 0,
     });
     const values: number[] = [];

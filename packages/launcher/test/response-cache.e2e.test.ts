@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createInternalSigner, INTERNAL_AUTH_HEADER } from "@plaza/kit";
 import { waitFor } from "@plaza/testkit";
 import { cachedGql, consumed, startExtraRouter, type ExtraRouter } from "./extra-router.ts";
-import { newSignUp, postGraphQL, startTestStack, type TestStack } from "./test-stack.ts";
+import { newSignUp, postToSubgraph, startTestStack, type TestStack } from "./test-stack.ts";
 
 const SIGN_UP = "mutation ($input: SignUpInput!) { signUp(input: $input) { token user { id } } }";
 const USER = "query ($id: ID!) { user(id: $id) { id handle displayName followerCount } }";
@@ -195,13 +194,11 @@ describe("response cache over the whole stack (Postgres, Redis, Kafka, two route
     expect((await a(POST, { id: postId })).cache).toBe("hit-l1");
 
     const eventOnA = consumed(stack.responseCache!, (e) => e.type === "PostLiked" && e.aggregateId.endsWith(postId));
-    const signed = createInternalSigner(stack.env.INTERNAL_AUTH_KEY!)({ viewerId: liker.id });
-    const direct = await postGraphQL(
-      `http://127.0.0.1:${stack.counters.port}/graphql`,
+    const direct = await postToSubgraph(
+      stack,
+      { name: "counters", port: stack.counters.port },
+      { viewerId: liker.id },
       { query: LIKE, variables: { id: postId } },
-      {
-        [INTERNAL_AUTH_HEADER]: signed,
-      },
     );
     expect(direct.errors).toBeUndefined();
     await eventOnA;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createLogger } from "@plaza/kit";
+import { createLogger, INTERNAL_AUTH_HEADER, signInternalIdentity, type InternalIdentity } from "@plaza/kit";
 import { createTestDatabase, testInfra, uniqueName, type TestDatabase } from "@plaza/testkit";
 import { startPlazaStack, type PlazaStack } from "../src/stack.ts";
 
@@ -21,6 +21,18 @@ export async function postGraphQL<T>(url: string, body: unknown, headers: Record
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   return { status: response.status, ...((await response.json()) as object) };
+}
+
+/** A request straight to a subgraph, signed the way the router signs it: for that subgraph and exactly this body. */
+export async function postToSubgraph<T>(
+  stack: { env: Record<string, string> },
+  subgraph: { name: string; port: number },
+  identity: InternalIdentity,
+  body: unknown,
+): Promise<GqlResult<T>> {
+  const text = JSON.stringify(body);
+  const header = signInternalIdentity(stack.env.INTERNAL_AUTH_KEY!, identity, { subgraph: subgraph.name, body: text });
+  return postGraphQL<T>(`http://127.0.0.1:${subgraph.port}/graphql`, text, { [INTERNAL_AUTH_HEADER]: header });
 }
 
 /**

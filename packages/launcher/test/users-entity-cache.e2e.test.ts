@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createInternalSigner, createLogger, INTERNAL_AUTH_HEADER } from "@plaza/kit";
+import { createLogger } from "@plaza/kit";
 import { waitFor } from "@plaza/testkit";
 import { loadUsersConfig } from "@plaza/users/env";
 import { startUsersService, type UsersService } from "@plaza/users/service";
-import { newSignUp, postGraphQL, startTestStack, type TestStack } from "./test-stack.ts";
+import { newSignUp, postToSubgraph, startTestStack, type TestStack } from "./test-stack.ts";
 
 const SIGN_UP = "mutation ($input: SignUpInput!) { signUp(input: $input) { token user { id } } }";
 const USER = "query ($id: ID!) { user(id: $id) { id displayName } }";
@@ -36,15 +36,13 @@ describe("users entity cache (two users instances on the same shards and Kafka)"
   it("serves hot users from memory and evicts them on another instance's ProfileUpdated event", async () => {
     const signUp = await stack.gql<{ signUp: { token: string; user: { id: string } } }>(SIGN_UP, { input: newSignUp("cached") });
     const { token, user } = signUp.data!.signUp;
-    const signed = createInternalSigner(stack.env.INTERNAL_AUTH_KEY!)({ viewerId: null });
     const readSecond = async () =>
       (
-        await postGraphQL<{ user: { displayName: string } }>(
-          `http://127.0.0.1:${second.port}/graphql`,
+        await postToSubgraph<{ user: { displayName: string } }>(
+          stack,
+          { name: "users", port: second.port },
+          { viewerId: null },
           { query: USER, variables: { id: user.id } },
-          {
-            [INTERNAL_AUTH_HEADER]: signed,
-          },
         )
       ).data?.user.displayName;
 

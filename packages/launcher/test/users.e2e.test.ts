@@ -1,8 +1,8 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signAccessToken } from "@plaza/kit";
+import { INTERNAL_AUTH_HEADER, signAccessToken, signInternalIdentity } from "@plaza/kit";
 import { createKafkaTestClient, waitFor } from "@plaza/testkit";
-import { newSignUp, postGraphQL, startTestStack, type TestStack } from "./test-stack.ts";
+import { newSignUp, postGraphQL, postToSubgraph, startTestStack, type TestStack } from "./test-stack.ts";
 import { observeTopic } from "./kafka-events.ts";
 
 const SIGN_UP = "mutation ($input: SignUpInput!) { signUp(input: $input) { token expiresAt user { id handle displayName } } }";
@@ -169,5 +169,30 @@ describe("users through the router (real Postgres shards and Kafka)", () => {
       { "x-plaza-internal-auth": "v1.1.e30.AAAA" },
     );
     expect(forged.status).toBe(401);
+  });
+
+  it("accepts the router's signature only on the subgraph and for the body it was made for", async () => {
+    const { user } = (await stack.gql<{ signUp: { user: { id: string } } }>(SIGN_UP, { input: newSignUp("bound") })).data!.signUp;
+    const body = JSON.stringify({ query: "{ me { id } }" });
+    const header = signInternalIdentity(stack.env.INTERNAL_AUTH_KEY!, { viewerId: user.id }, { subgraph: "users", body });
+    const to = (port: number, text = body) =>
+      postGraphQL(`http://127.0.0.1:${port}/graphql`, text, { [INTERNAL_AUTH_HEADER]: header });
+
+    expect((await to(stack.users.port)).data).toEqual({ me: { id: user.id } });
+    // Replayed to another subgraph, or with another operation: refused before anything runs.
+    for (const port of [stack.posts.port, stack.counters.port]) {
+      const replayed = await to(port);
+      expect(replayed.status).toBe(401);
+      expect(replayed.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    }
+    const altered = await to(stack.users.port, JSON.stringify({ query: '{ user(id: "x") { id } }' }));
+    expect(altered.status).toBe(401);
+    // postToSubgraph signs the way the router does.
+    expect(
+      (await postToSubgraph(stack, { name: "users", port: stack.users.port }, { viewerId: user.id }, { query: "{ me { id } }" }))
+        .data,
+    ).toEqual({
+      me: { id: user.id },
+    });
   });
 });

@@ -8,6 +8,8 @@ export const commonSubgraphEnv = z.object({
   LOG_LEVEL: envFields.logLevel(),
   NODE_ENV: envFields.nodeEnv(),
   INTERNAL_AUTH_KEY: envFields.secret("INTERNAL_AUTH_KEY"),
+  /** How long the router's signed identity header is accepted; the router signs right before sending. */
+  INTERNAL_AUTH_MAX_AGE_SECONDS: z.coerce.number().int().min(5).max(300).default(30),
   KAFKA_BROKERS: envFields.csv().default([]),
   KAFKA_GROUP_PREFIX: z.string().default(""),
   /** Unset: services use their in-memory adapters (embedded default). */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "undici";
-import { createInternalSigner, createLogger, INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER, verifyInternalIdentity } from "@plaza/kit";
+import { createInternalSigner, createInternalVerifier, createLogger, INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER } from "@plaza/kit";
 import type { GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import { createRouterMetrics } from "../metrics.ts";
 import { createSubgraphDataSource, SubgraphFetchError } from "./subgraph-data-source.ts";
@@ -15,6 +15,8 @@ let url: string;
 const agent = new Agent({ keepAliveTimeout: 1000 });
 const metrics = createRouterMetrics({ defaultMetrics: false });
 const logger = createLogger({ service: "test", level: "silent" });
+/** What the subgraph named "accounts" (the data source's name) checks. */
+const accounts = createInternalVerifier(KEY, { subgraph: "accounts" });
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -70,27 +72,34 @@ async function fetchError(promise: Promise<unknown>): Promise<SubgraphFetchError
 
 describe("subgraph data source", () => {
   it("posts the operation with the signed viewer identity and the request id", async () => {
-    let seen: { headers: IncomingMessage["headers"]; body: unknown } | undefined;
+    let seen: { headers: IncomingMessage["headers"]; body: string } | undefined;
     handler = (req, body, res) => {
-      seen = { headers: req.headers, body: JSON.parse(body) };
+      seen = { headers: req.headers, body };
       json(res, 200, { data: { a: 1 } });
     };
-    const result = await dataSource().process(incoming({ requestId: "req-1", viewer: { id: "user-1", tokenExp: 123 } }));
+    const tokenExp = Math.floor(Date.now() / 1000) + 600;
+    const result = await dataSource().process(incoming({ requestId: "req-1", viewer: { id: "user-1", tokenExp } }));
     expect(result).toEqual({ data: { a: 1 } });
-    expect(seen?.body).toEqual({ query: "{ a }", variables: { x: 1 } });
+    expect(JSON.parse(seen!.body)).toEqual({ query: "{ a }", variables: { x: 1 } });
     expect(seen?.headers[REQUEST_ID_HEADER]).toBe("req-1");
-    const verified = verifyInternalIdentity(KEY, seen?.headers[INTERNAL_AUTH_HEADER] as string);
-    expect(verified).toEqual({ ok: true, identity: { viewerId: "user-1", tokenExp: 123 } });
+    const header = seen?.headers[INTERNAL_AUTH_HEADER] as string;
+    expect(accounts.verify(header, { body: seen!.body })).toEqual({ ok: true, identity: { viewerId: "user-1", tokenExp } });
+    // Bound to this subgraph, this body and HTTP.
+    expect(createInternalVerifier(KEY, { subgraph: "other" }).verify(header, { body: seen!.body }).ok).toBe(false);
+    expect(accounts.verify(header, { body: `${seen!.body} ` }).ok).toBe(false);
+    expect(accounts.verify(header, { purpose: "graphql-ws" }).ok).toBe(false);
   });
 
   it("sends anonymous identity when there is no viewer", async () => {
     let header: string | undefined;
-    handler = (req, _body, res) => {
+    let sent = "";
+    handler = (req, body, res) => {
       header = req.headers[INTERNAL_AUTH_HEADER] as string;
+      sent = body;
       json(res, 200, { data: { a: 1 } });
     };
     await dataSource().process(incoming({}));
-    expect(verifyInternalIdentity(KEY, header)).toMatchObject({ ok: true, identity: { viewerId: null } });
+    expect(accounts.verify(header, { body: sent })).toEqual({ ok: true, identity: { viewerId: null } });
   });
 
   it("returns GraphQL errors as data, even with a non-2xx status once execution produced data", async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import type { Dispatcher } from "undici";
-import { INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER, type InternalIdentity, type Logger } from "@plaza/kit";
+import { INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER, type InternalAuthTarget, type InternalIdentity, type Logger } from "@plaza/kit";
 import type { RouterContext } from "../context.ts";
 import type { RouterMetrics, SubgraphFetchOutcome } from "../metrics.ts";
 import type { FetchDeduper } from "./fetch-dedupe.ts";
@@ -13,8 +13,8 @@ export interface SubgraphDataSourceDeps {
   url: string;
   /** Shared keep-alive connection pools (an undici Agent keeps one pool per origin). */
   dispatcher: Dispatcher;
-  /** createInternalSigner(INTERNAL_AUTH_KEY): the only identity subgraphs trust. */
-  signIdentity: (identity: InternalIdentity) => string;
+  /** createInternalSigner(INTERNAL_AUTH_KEY): the only identity subgraphs trust, bound to this subgraph and body. */
+  signIdentity: (identity: InternalIdentity, target: InternalAuthTarget) => string;
   timeoutMs: number;
   metrics: Pick<RouterMetrics, "subgraphFetchDuration">;
   logger: Logger;
@@ -80,6 +80,16 @@ export function createSubgraphDataSource(deps: SubgraphDataSourceDeps): Subgraph
   const path = `${target.pathname}${target.search}`;
   const healthPath = "/healthz";
 
+  /** The request's headers, signed for this subgraph and exactly this body. */
+  function headersFor(identity: InternalIdentity, body: string, requestId: string): Record<string, string> {
+    return {
+      "content-type": "application/json",
+      accept: ACCEPT,
+      [INTERNAL_AUTH_HEADER]: deps.signIdentity(identity, { subgraph: name, body }),
+      [REQUEST_ID_HEADER]: requestId,
+    };
+  }
+
   async function post(body: string, headers: Record<string, string>, logger: Logger): Promise<GatewayResponse> {
     const started = performance.now();
     let outcome: SubgraphFetchOutcome = "network_error";
@@ -140,18 +150,15 @@ export function createSubgraphDataSource(deps: SubgraphDataSourceDeps): Subgraph
       // Gateway health checks and schema loads pass an empty context: they go out anonymous.
       const context = options.context as Partial<RouterContext>;
       const { query, variables, operationName, extensions } = options.request;
-      const headers: Record<string, string> = {
-        "content-type": "application/json",
-        accept: ACCEPT,
-        [INTERNAL_AUTH_HEADER]: deps.signIdentity({ viewerId: context.viewer?.id ?? null, tokenExp: context.viewer?.tokenExp }),
-        [REQUEST_ID_HEADER]: context.requestId ?? randomUUID(),
-      };
+      const identity: InternalIdentity = { viewerId: context.viewer?.id ?? null, tokenExp: context.viewer?.tokenExp };
       const body = JSON.stringify({ query, variables, operationName, extensions });
       const logger = context.logger ?? deps.logger;
+      // Signed inside the closure: fetches that join an identical one in flight do not sign at all.
+      const send = () => post(body, headersFor(identity, body, context.requestId ?? randomUUID()), logger);
       if (deps.dedupe && query && READ_OPERATION.test(query)) {
-        return deps.dedupe.run(`${context.viewer?.id ?? ""}\n${body}`, () => post(body, headers, logger));
+        return deps.dedupe.run(`${context.viewer?.id ?? ""}\n${body}`, send);
       }
-      return post(body, headers, logger);
+      return send();
     },
     async probe() {
       const res = await dispatcher
@@ -163,16 +170,8 @@ export function createSubgraphDataSource(deps: SubgraphDataSourceDeps): Subgraph
       if (res.statusCode === 200) return;
       if (res.statusCode !== 404) throw new Error(`${name}: ${healthPath} answered HTTP ${res.statusCode}`);
       // Not every Federation subgraph has /healthz: fall back to the cheapest query there is.
-      const result = await post(
-        JSON.stringify({ query: "{ __typename }" }),
-        {
-          "content-type": "application/json",
-          accept: ACCEPT,
-          [INTERNAL_AUTH_HEADER]: deps.signIdentity({ viewerId: null }),
-          [REQUEST_ID_HEADER]: randomUUID(),
-        },
-        deps.logger,
-      );
+      const body = JSON.stringify({ query: "{ __typename }" });
+      const result = await post(body, headersFor({ viewerId: null }, body, randomUUID()), deps.logger);
       if (result.errors?.length) throw new Error(`${name}: probe query failed: ${result.errors[0]?.message ?? "unknown error"}`);
     },
   };

@@ -7,7 +7,7 @@ import {
   type FormattedExecutionResult,
 } from "graphql";
 import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from "@apollo/gateway";
-import type { InternalIdentity, Logger } from "@plaza/kit";
+import type { InternalAuthTarget, InternalIdentity, Logger } from "@plaza/kit";
 import type { RouterContext } from "../context.ts";
 import { toGatewayRequestContext } from "../plugins/use-gateway-executor.ts";
 import type { SubgraphDataSource } from "../subgraph/subgraph-data-source.ts";
@@ -43,7 +43,7 @@ export interface SubscriptionEngineDeps {
   planning: FederationPlanning;
   /** The router's data sources, by subgraph name: `rest` fetches go through them like any query's. */
   subgraphs: ReadonlyMap<string, SubgraphDataSource>;
-  signIdentity(identity: InternalIdentity): string;
+  signIdentity(identity: InternalIdentity, target: InternalAuthTarget): string;
   logger: Logger;
   metrics: SubscriptionMetrics;
   options: SubscriptionOptions;

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { FormattedExecutionResult, GraphQLFormattedError } from "graphql";
 import { createClient, type Client } from "graphql-ws";
 import { WebSocket } from "ws";
-import { INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER, type InternalIdentity, type Logger } from "@plaza/kit";
+import { INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER, type InternalAuthTarget, type InternalIdentity, type Logger } from "@plaza/kit";
 import type { SubscriptionMetrics } from "./subscription-metrics.ts";
 import type { SubscriptionScope } from "./subscription-scope.ts";
 
@@ -51,7 +51,7 @@ export interface UpstreamPool {
 export interface UpstreamPoolDeps {
   /** graphql-ws URL of a subgraph (its HTTP URL with ws: / wss:). */
   urlOf(subgraph: string): string;
-  signIdentity(identity: InternalIdentity): string;
+  signIdentity(identity: InternalIdentity, target: InternalAuthTarget): string;
   logger: Logger;
   metrics: SubscriptionMetrics;
   retryAttempts: number;
@@ -133,8 +133,11 @@ export function createUpstreamPool(deps: UpstreamPoolDeps): UpstreamPool {
       url: deps.urlOf(subgraph),
       webSocketImpl: WebSocket,
       lazy: true,
-      // Signed at every (re)connect: the signature has a bounded age.
-      connectionParams: () => ({ [INTERNAL_AUTH_HEADER]: deps.signIdentity(identity), [REQUEST_ID_HEADER]: requestId }),
+      // Signed at every (re)connect, for this subgraph's graphql-ws endpoint only: the signature has a short life.
+      connectionParams: () => ({
+        [INTERNAL_AUTH_HEADER]: deps.signIdentity(identity, { subgraph, purpose: "graphql-ws" }),
+        [REQUEST_ID_HEADER]: requestId,
+      }),
       retryAttempts: deps.retryAttempts,
       retryWait,
       // Connection refused while a subgraph restarts arrives as an error event, which graphql-ws would not retry.

@@ -17,6 +17,8 @@ export interface CountersAppDeps {
   countersMetrics: CountersMetrics;
   health: Health;
   internalAuthKey: string;
+  /** How long the router's signature is accepted (INTERNAL_AUTH_MAX_AGE_SECONDS; default 30 s). */
+  internalAuthMaxAgeSeconds?: number;
   batchLimit: number;
   updatesPerSecond: number;
   graphiql?: boolean;
@@ -33,6 +35,7 @@ export function buildCountersApp(deps: CountersAppDeps): SubgraphServer {
     metrics: deps.metrics,
     health: deps.health,
     internalAuthKey: deps.internalAuthKey,
+    internalAuthMaxAgeSeconds: deps.internalAuthMaxAgeSeconds,
     context: createCountersContext({
       counters: deps.counters,
       changes: deps.changes,

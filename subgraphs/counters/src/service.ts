@@ -215,6 +215,7 @@ export async function startCountersService(
       countersMetrics,
       health,
       internalAuthKey: config.INTERNAL_AUTH_KEY,
+      internalAuthMaxAgeSeconds: config.INTERNAL_AUTH_MAX_AGE_SECONDS,
       batchLimit: config.COUNTERS_BATCH_LIMIT,
       updatesPerSecond: config.COUNTER_UPDATES_PER_SECOND,
       graphiql: config.NODE_ENV === "development",

@@ -79,7 +79,13 @@ export async function startInstance(
       : createInProcessEventBus({ logger }));
   const service = await startCountersService(config, { bus, logger, redis: deps.redis });
   const url = `http://127.0.0.1:${service.port}/graphql`;
-  const sign = (viewerId: string | null) => signInternalIdentity(config.INTERNAL_AUTH_KEY, { viewerId });
+  /** What the router signs: exactly one HTTP body, or a graphql-ws connection, for the counters subgraph. */
+  const sign = (viewerId: string | null, body?: string) =>
+    signInternalIdentity(
+      config.INTERNAL_AUTH_KEY,
+      { viewerId },
+      body === undefined ? { subgraph: "counters", purpose: "graphql-ws" } : { subgraph: "counters", body },
+    );
   const clients = new Set<Client>();
   return {
     service,
@@ -87,14 +93,15 @@ export async function startInstance(
     env,
     url,
     async gql(query, variables, viewerId = null) {
+      const body = JSON.stringify({ query, variables });
       const response = await fetch(url, {
         method: "POST",
         headers: {
           "content-type": "application/json",
           accept: "application/graphql-response+json",
-          [INTERNAL_AUTH_HEADER]: sign(viewerId),
+          [INTERNAL_AUTH_HEADER]: sign(viewerId, body),
         },
-        body: JSON.stringify({ query, variables }),
+        body,
       });
       return { status: response.status, ...((await response.json()) as object) };
     },
@@ -102,7 +109,7 @@ export async function startInstance(
       const client = createClient({
         url: url.replace("http", "ws"),
         webSocketImpl: WebSocket,
-        connectionParams: { [INTERNAL_AUTH_HEADER]: sign(viewerId) },
+        connectionParams: () => ({ [INTERNAL_AUTH_HEADER]: sign(viewerId) }),
         retryAttempts: 0,
       });
       clients.add(client);

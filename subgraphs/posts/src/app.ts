@@ -19,6 +19,8 @@ export interface PostsAppDeps {
   metrics: ServiceMetrics;
   health: Health;
   internalAuthKey: string;
+  /** How long the router's signature is accepted (INTERNAL_AUTH_MAX_AGE_SECONDS; default 30 s). */
+  internalAuthMaxAgeSeconds?: number;
   graphiql?: boolean;
 }
 
@@ -32,6 +34,7 @@ export function buildPostsApp(deps: PostsAppDeps): SubgraphServer {
     metrics: deps.metrics,
     health: deps.health,
     internalAuthKey: deps.internalAuthKey,
+    internalAuthMaxAgeSeconds: deps.internalAuthMaxAgeSeconds,
     context: createPostsContext({
       posts: deps.posts,
       feed: deps.feed,

@@ -132,6 +132,7 @@ export async function startPostsService(config: PostsConfig, deps: { bus: EventB
       metrics,
       health,
       internalAuthKey: config.INTERNAL_AUTH_KEY,
+      internalAuthMaxAgeSeconds: config.INTERNAL_AUTH_MAX_AGE_SECONDS,
       graphiql: config.NODE_ENV === "development",
     });
     const port = await app.listen(config.POSTS_PORT, config.HOST);

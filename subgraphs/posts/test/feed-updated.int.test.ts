@@ -65,7 +65,13 @@ describe("Subscription.feedUpdated across two posts instances (Postgres, Redis p
     await Promise.all((databases ?? []).map((db) => db.drop()));
   });
 
-  const signed = (viewerId: string | null) => signInternalIdentity(internalAuthKey, { viewerId });
+  /** What the router signs: a graphql-ws connection, or exactly one HTTP body, for the posts subgraph. */
+  const signed = (viewerId: string | null, body?: string) =>
+    signInternalIdentity(
+      internalAuthKey,
+      { viewerId },
+      body === undefined ? { subgraph: "posts", purpose: "graphql-ws" } : { subgraph: "posts", body },
+    );
 
   function subscribe(instance: PostsService, viewerId: string | null, params?: Record<string, unknown>) {
     const received: Received[] = [];
@@ -96,13 +102,14 @@ describe("Subscription.feedUpdated across two posts instances (Postgres, Redis p
   }
 
   async function createPost(instance: PostsService, authorId: string, body: string): Promise<string> {
+    const payload = JSON.stringify({
+      query: "mutation ($body: String!) { createPost(input: { body: $body }) { id } }",
+      variables: { body },
+    });
     const response = await fetch(`http://127.0.0.1:${instance.port}/graphql`, {
       method: "POST",
-      headers: { "content-type": "application/json", [INTERNAL_AUTH_HEADER]: signed(authorId) },
-      body: JSON.stringify({
-        query: "mutation ($body: String!) { createPost(input: { body: $body }) { id } }",
-        variables: { body },
-      }),
+      headers: { "content-type": "application/json", [INTERNAL_AUTH_HEADER]: signed(authorId, payload) },
+      body: payload,
     });
     const result = (await response.json()) as { data?: { createPost: { id: string } }; errors?: unknown };
     expect(result.errors).toBeUndefined();

@@ -18,6 +18,8 @@ export interface UsersAppDeps {
   metrics: ServiceMetrics;
   health: Health;
   internalAuthKey: string;
+  /** How long the router's signature is accepted (INTERNAL_AUTH_MAX_AGE_SECONDS; default 30 s). */
+  internalAuthMaxAgeSeconds?: number;
   graphiql?: boolean;
 }
 
@@ -32,6 +34,7 @@ export function buildUsersApp(deps: UsersAppDeps): SubgraphServer {
     metrics: deps.metrics,
     health: deps.health,
     internalAuthKey: deps.internalAuthKey,
+    internalAuthMaxAgeSeconds: deps.internalAuthMaxAgeSeconds,
     context: createUsersContext(services),
     graphiql: deps.graphiql,
   });

@@ -73,6 +73,7 @@ export async function startUsersService(config: UsersConfig, deps: { bus: EventB
       metrics,
       health,
       internalAuthKey: config.INTERNAL_AUTH_KEY,
+      internalAuthMaxAgeSeconds: config.INTERNAL_AUTH_MAX_AGE_SECONDS,
       graphiql: config.NODE_ENV === "development",
     });
     const port = await app.listen(config.USERS_PORT, config.HOST);
