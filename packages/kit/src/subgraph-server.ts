@@ -12,6 +12,7 @@ import { maskError } from "./errors.ts";
 import { createServiceHttpServer, closeServer, listen } from "./http-server.ts";
 import type { Health } from "./health.ts";
 import { createGraphQLFastLane, type LaneOperation } from "./graphql-fast-lane.ts";
+import { refuseUnsafeInput, useInputGuard } from "./input-guard.ts";
 import { createInternalVerifier, INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER, type InternalIdentity } from "./internal-auth.ts";
 import type { ServiceMetrics } from "./metrics.ts";
 import { createQueryCompiler, useCompiledQueries } from "./use-compiled-queries.ts";
@@ -86,6 +87,7 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
     plugins: [
       useInternalAuth(verify),
       useOperationMetrics(opts.metrics),
+      useInputGuard(), // after metrics, which count its refusals; covers graphql-ws too (onSubscribe runs this pipeline)
       ...(compiledRun ? [useCompiledQueries(compiledRun)] : []),
       ...(opts.plugins ?? []),
     ],
@@ -94,8 +96,8 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
 
   /**
    * What yoga's envelop pipeline does for the plugins above, without the pipeline's per-request machinery (which
-   * costs more than executing a small operation): context, timing, compiled queries, then masking — metrics see
-   * errors before masking, as the plugins' order makes them. Other plugins may hook anything: with any, the lane
+   * costs more than executing a small operation): context, timing, the input guard, compiled queries, then masking —
+   * metrics see errors before masking, as the plugins' order makes them. Other plugins may hook anything: with any, the lane
    * runs yoga's pipeline instead.
    */
   const timeOperation = createOperationTimer(opts.metrics);
@@ -104,7 +106,7 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
     const args: ExecutionArgs = { schema, document, operationName, variableValues, contextValue };
     const done = timeOperation(document, operationName);
     const run = compiledRun?.(args, normalizedExecutor as never) ?? normalizedExecutor;
-    const result = (await run(args)) as ExecutionResult;
+    const result = (refuseUnsafeInput(document, variableValues) ?? (await run(args))) as ExecutionResult;
     done(result);
     return result.errors ? { ...result, errors: result.errors.map((error) => maskError(error, MASKED_MESSAGE)) } : result;
   };
