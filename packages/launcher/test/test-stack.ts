@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createLogger } from "@plaza/kit";
+import { createLogger, INTERNAL_AUTH_HEADER, signInternalIdentity } from "@plaza/kit";
 import { createTestDatabase, testInfra, uniqueName, type TestDatabase } from "@plaza/testkit";
 import { startPlazaStack, type PlazaStack } from "../src/stack.ts";
 
@@ -21,6 +21,24 @@ export async function postGraphQL<T>(url: string, body: unknown, headers: Record
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   return { status: response.status, ...((await response.json()) as object) };
+}
+
+/**
+ * One operation sent straight to a subgraph, signed as the router signs it for `viewerId`, twice: once as the
+ * router sends it (the subgraph's fast lane takes it) and once with an Origin header (the lane leaves browsers'
+ * requests to yoga's pipeline). Returns both answers, to be compared.
+ */
+export async function postToSubgraphBothWays<T>(
+  stack: TestStack,
+  port: number,
+  body: { query: string; variables?: Record<string, unknown> },
+  viewerId: string | null = null,
+): Promise<{ lane: GqlResult<T>; yoga: GqlResult<T> }> {
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const signed = () => ({ [INTERNAL_AUTH_HEADER]: signInternalIdentity(stack.env.INTERNAL_AUTH_KEY!, { viewerId }) });
+  const lane = await postGraphQL<T>(url, body, signed());
+  const yoga = await postGraphQL<T>(url, body, { ...signed(), origin: "http://browser.test" });
+  return { lane, yoga };
 }
 
 /**
