@@ -124,7 +124,8 @@ function refusedVariable(variables: Readonly<Record<string, unknown>>): string |
       }
       continue;
     }
-    for (const key of Object.keys(container)) {
+    // for-in allocates no key array; variables are plain JSON objects (nothing enumerable inherited).
+    for (const key in container) {
       if (REFUSED.test(key)) return at === 0 ? "variables" : pathOf(parents, keys, at);
       const value: unknown = (container as Record<string, unknown>)[key];
       if (typeof value === "string") {
