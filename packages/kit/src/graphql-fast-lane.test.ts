@@ -5,14 +5,15 @@ import { createHealth } from "./health.ts";
 import { createInternalSigner, INTERNAL_AUTH_HEADER } from "./internal-auth.ts";
 import { createLogger } from "./logger.ts";
 import { createMetrics, type ServiceMetrics } from "./metrics.ts";
-import { createSubgraphServer, type BaseContext, type SubgraphServer } from "./subgraph-server.ts";
+import { createSubgraphServer, type BaseContext } from "./subgraph-server.ts";
 
 const KEY = "k".repeat(32);
 const sign = createInternalSigner(KEY);
 
 const typeDefs = parse(`
   type Query { hello(name: String!): String! boom: String denied: String viewer: String }
-  type Mutation { bump(by: Int!): Int! refuse: Int crash: Int }
+  type Mutation { bump(by: Int!): Int! refuse: Int crash: Int note(input: NoteInput!): Int! }
+  input NoteInput { lines: [String!]! }
 `);
 
 /**
@@ -21,6 +22,7 @@ const typeDefs = parse(`
  */
 function startSubgraph(httpFastLane: boolean) {
   let total = 0;
+  const notes: string[] = [];
   const metrics = createMetrics(`lane_${httpFastLane}`);
   const server = createSubgraphServer<BaseContext>({
     service: "lane-test",
@@ -44,6 +46,7 @@ function startSubgraph(httpFastLane: boolean) {
         crash: () => {
           throw new Error("disk on fire");
         },
+        note: (_: unknown, args: { input: { lines: string[] } }) => notes.push(...args.input.lines),
       },
     },
     logger: createLogger({ service: "lane-test", level: "silent" }),
@@ -54,7 +57,7 @@ function startSubgraph(httpFastLane: boolean) {
     httpFastLane,
     jit: httpFastLane,
   });
-  return { server, metrics };
+  return { server, metrics, notes };
 }
 
 interface Case {
@@ -65,6 +68,8 @@ interface Case {
   lane: boolean;
   /** Who the router vouches for (default: anonymous); "forged" signs with another key. */
   signedAs?: string | null | "forged";
+  /** The input path the input guard refuses, if it does. */
+  refused?: string;
 }
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -113,6 +118,44 @@ const CASES: Case[] = [
     lane: true,
   },
   { name: "empty extensions", body: json({ query: "{ viewer }", extensions: {} }), lane: true },
+  {
+    name: "a NUL in a variable",
+    body: json({ query: "query H($n: String!) { hello(name: $n) }", variables: { n: "x\u0000" } }),
+    lane: true,
+    refused: "n",
+  },
+  { name: "a NUL in a literal", body: json({ query: '{ hello(name: "x\\u0000") }' }), lane: true, refused: "name" },
+  {
+    name: "a lone surrogate in a mutation's nested variable",
+    body: json({ query: "mutation N($in: NoteInput!) { note(input: $in) }", variables: { in: { lines: ["ok", "\ud800"] } } }),
+    lane: true,
+    refused: "in.lines[1]",
+  },
+  {
+    name: "a control character in a mutation's literal list, as graphql-response+json",
+    body: json({ query: 'mutation { note(input: { lines: ["ok", "\\u001b[2J"] }) }' }),
+    headers: { accept: "application/graphql-response+json" },
+    lane: true,
+    refused: "input.lines[1]",
+  },
+  {
+    name: "a control character in a variable's default",
+    body: json({ query: 'query H($n: String! = "\\u0007") { hello(name: $n) }' }),
+    lane: true,
+    refused: "n",
+  },
+  {
+    name: "a control character sent by a browser (yoga's path on both)",
+    body: json({ query: "query H($n: String!) { hello(name: $n) }", variables: { n: "\u0085" } }),
+    headers: { origin: "http://a.test" },
+    lane: false,
+    refused: "n",
+  },
+  {
+    name: "tab, LF and CR (allowed)",
+    body: json({ query: "query H($n: String!) { hello(name: $n) }", variables: { n: "a\tb\r\nc" } }),
+    lane: true,
+  },
   { name: "a syntax error", body: json({ query: "{ hello(" }), lane: false },
   { name: "an unknown field", body: json({ query: "{ nope }" }), lane: false },
   { name: "an unknown operationName", body: json({ query: "query A { viewer }", operationName: "Z" }), lane: false },
@@ -160,14 +203,15 @@ async function send(url: string, c: Case) {
 const lanedRequests = async (metrics: ServiceMetrics) => (await metrics.fastLaneRequests.get()).values[0]?.value ?? 0;
 
 describe("GraphQL fast lane", () => {
-  let withLane: { server: SubgraphServer; metrics: ServiceMetrics; url: string };
-  let yogaOnly: { server: SubgraphServer; metrics: ServiceMetrics; url: string };
+  type Started = ReturnType<typeof startSubgraph> & { url: string };
+  let withLane: Started;
+  let yogaOnly: Started;
 
   beforeAll(async () => {
     const start = async (lane: boolean) => {
-      const { server, metrics } = startSubgraph(lane);
-      const port = await server.listen(0);
-      return { server, metrics, url: `http://127.0.0.1:${port}/graphql` };
+      const started = startSubgraph(lane);
+      const port = await started.server.listen(0);
+      return { ...started, url: `http://127.0.0.1:${port}/graphql` };
     };
     [withLane, yogaOnly] = await Promise.all([start(true), start(false)]);
   });
@@ -180,6 +224,22 @@ describe("GraphQL fast lane", () => {
     const [laned, plain] = await Promise.all([send(withLane.url, c), send(yogaOnly.url, c)]);
     expect(laned).toEqual(plain);
     expect((await lanedRequests(withLane.metrics)) - before).toBe(c.lane ? 1 : 0);
+    if (c.refused) {
+      expect(laned.status).toBe(200);
+      expect(laned.body).toEqual({
+        errors: [
+          {
+            message: `${c.refused} must not contain control characters or unpaired surrogates`,
+            extensions: { field: c.refused, code: "BAD_USER_INPUT" },
+          },
+        ],
+      });
+    }
+  });
+
+  it("runs no resolver for a refused input", () => {
+    expect(withLane.notes).toEqual([]);
+    expect(yogaOnly.notes).toEqual([]);
   });
 
   it("never takes a request when turned off", async () => {

@@ -16,3 +16,4 @@ export * from "./entity-cache.ts";
 export * from "./bounded-labels.ts";
 export * from "./http-guard.ts";
 export * from "./bounded-cache.ts";
+export * from "./input-guard.ts";

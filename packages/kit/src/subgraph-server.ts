@@ -13,6 +13,7 @@ import { createServiceHttpServer, closeServer, listen } from "./http-server.ts";
 import type { Health } from "./health.ts";
 import { createGraphQLFastLane, type LaneOperation } from "./graphql-fast-lane.ts";
 import { createInternalAuthGate, headerOf, verifiedIdentityOf } from "./internal-auth-gate.ts";
+import { refuseUnsafeInput, useInputGuard } from "./input-guard.ts";
 import { createInternalVerifier, INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER, type InternalIdentity } from "./internal-auth.ts";
 import type { ServiceMetrics } from "./metrics.ts";
 import { createQueryCompiler, useCompiledQueries } from "./use-compiled-queries.ts";
@@ -96,6 +97,7 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
     maxRequestBodySize: MAX_BODY_BYTES,
     plugins: [
       useOperationMetrics(opts.metrics),
+      useInputGuard(), // after metrics, which count its refusals; covers graphql-ws too (onSubscribe runs this pipeline)
       ...(compiledRun ? [useCompiledQueries(compiledRun)] : []),
       ...(opts.plugins ?? []),
     ],
@@ -104,8 +106,8 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
 
   /**
    * What yoga's envelop pipeline does for the plugins above, without the pipeline's per-request machinery (which
-   * costs more than executing a small operation): context, timing, compiled queries, then masking — metrics see
-   * errors before masking, as the plugins' order makes them. Other plugins may hook anything: with any, the lane
+   * costs more than executing a small operation): context, timing, the input guard, compiled queries, then masking —
+   * metrics see errors before masking, as the plugins' order makes them. Other plugins may hook anything: with any, the lane
    * runs yoga's pipeline instead.
    */
   const timeOperation = createOperationTimer(opts.metrics);
@@ -114,7 +116,7 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
     const args: ExecutionArgs = { schema, document, operationName, variableValues, contextValue };
     const done = timeOperation(document, operationName);
     const run = compiledRun?.(args, normalizedExecutor as never) ?? normalizedExecutor;
-    const result = (await run(args)) as ExecutionResult;
+    const result = (refuseUnsafeInput(document, variableValues) ?? (await run(args))) as ExecutionResult;
     done(result);
     return result.errors ? { ...result, errors: result.errors.map((error) => maskError(error, MASKED_MESSAGE)) } : result;
   };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Redis } from "ioredis";
 import { createKafkaTestClient, createRedisTestClient, waitFor } from "@plaza/testkit";
-import { newSignUp, postGraphQL, startTestStack, type TestStack } from "./test-stack.ts";
+import { newSignUp, postGraphQL, postToSubgraphBothWays, startTestStack, type TestStack } from "./test-stack.ts";
 import { observeTopic } from "./kafka-events.ts";
 
 const SIGN_UP = "mutation ($input: SignUpInput!) { signUp(input: $input) { token user { id } } }";
@@ -118,11 +118,47 @@ describe("posts and the home feed through the router (Postgres shards, Redis tim
       ["a body over 5,000 characters", "x".repeat(5_001)],
       ["a lone surrogate (not encodable as UTF-8)", "broken \ud800 text"],
       ["a NUL character", "nul \u0000 byte"],
+      ["an escape sequence", "clear \u001b[2J screen"],
+      ["a C1 control", "next \u0085 line"],
+      ["a right-to-left override (spoofing)", "invoice \u202Efdp.exe"],
+      ["a left-to-right embedding", "\u202Aembedded\u202C"],
+      ["a right-to-left isolate", "\u2067isolated\u2069"],
     ])("rejects %s with BAD_USER_INPUT", async (_name, body) => {
       const result = await stack.gql(CREATE_POST, { body }, alice.token);
       expect(codeOf(result)).toBe("BAD_USER_INPUT");
       expect(result.errors?.[0]?.extensions?.field).toBe("body");
       expect(result.data ?? null).toBeNull();
+    });
+
+    it("refuses a NUL alike through the router, the lane and yoga's path, as a variable and as a literal, and posts nothing", async () => {
+      const author = await signUp();
+      const refused = (field: string) => ({
+        status: 200,
+        errors: [
+          {
+            message: `${field} must not contain control characters or unpaired surrogates`,
+            extensions: { field, code: "BAD_USER_INPUT" },
+          },
+        ],
+      });
+      const viaVariables = { query: CREATE_POST, variables: { body: "a\u0000b" } };
+      const variable = await postToSubgraphBothWays(stack, { name: "posts", port: stack.posts.port }, viaVariables, author.id);
+      expect(variable.lane).toEqual(refused("body"));
+      expect(variable.yoga).toEqual(variable.lane);
+      const viaLiteral = { query: 'mutation { createPost(input: { body: "a\\u0000b" }) { id } }' };
+      const literal = await postToSubgraphBothWays(stack, { name: "posts", port: stack.posts.port }, viaLiteral, author.id);
+      expect(literal.lane).toEqual(refused("input.body"));
+      expect(literal.yoga).toEqual(literal.lane);
+      const viaRouter = await stack.gql(viaLiteral.query, {}, author.token);
+      expect(viaRouter.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.body" });
+      expect(viaRouter.data ?? null).toBeNull();
+      const posts = await stack.gql<{ user: { posts: { edges: unknown[] } } }>(USER_POSTS, { id: author.id });
+      expect(posts.data?.user.posts.edges).toEqual([]);
+    });
+
+    it("keeps right-to-left text, bidirectional marks and new lines", async () => {
+      const body = "שלום \u200Fעולם\u200E — مرحبا\nline two";
+      expect((await createPost(bob.token, body)).body).toBe(body);
     });
 
     it("accepts exactly 5,000 characters, counting an emoji as one", async () => {

@@ -36,6 +36,31 @@ export async function postToSubgraph<T>(
 }
 
 /**
+ * One operation sent straight to a subgraph, signed as the router signs it for `viewerId`, twice: once as the
+ * router sends it (the subgraph's fast lane takes it) and once with an Origin header (the lane leaves browsers'
+ * requests to yoga's pipeline). Returns both answers, to be compared.
+ */
+export async function postToSubgraphBothWays<T>(
+  stack: TestStack,
+  subgraph: { name: string; port: number },
+  body: { query: string; variables?: Record<string, unknown> },
+  viewerId: string | null = null,
+): Promise<{ lane: GqlResult<T>; yoga: GqlResult<T> }> {
+  const url = `http://127.0.0.1:${subgraph.port}/graphql`;
+  const text = JSON.stringify(body);
+  const signed = () => ({
+    [INTERNAL_AUTH_HEADER]: signInternalIdentity(
+      stack.env.INTERNAL_AUTH_KEY!,
+      { viewerId },
+      { subgraph: subgraph.name, body: text },
+    ),
+  });
+  const lane = await postGraphQL<T>(url, text, signed());
+  const yoga = await postGraphQL<T>(url, text, { ...signed(), origin: "http://browser.test" });
+  return { lane, yoga };
+}
+
+/**
  * The same wiring as `npm start`, on real Postgres shards (fresh test databases) and the given Kafka brokers
  * (default: the run's shared broker), every port chosen by the OS.
  */

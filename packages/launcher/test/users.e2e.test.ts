@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INTERNAL_AUTH_HEADER, signAccessToken, signInternalIdentity } from "@plaza/kit";
 import { createKafkaTestClient, waitFor } from "@plaza/testkit";
-import { newSignUp, postGraphQL, postToSubgraph, startTestStack, type TestStack } from "./test-stack.ts";
+import { newSignUp, postGraphQL, postToSubgraph, postToSubgraphBothWays, startTestStack, type TestStack } from "./test-stack.ts";
 import { observeTopic } from "./kafka-events.ts";
 
 const SIGN_UP = "mutation ($input: SignUpInput!) { signUp(input: $input) { token expiresAt user { id handle displayName } } }";
@@ -82,6 +82,85 @@ describe("users through the router (real Postgres shards and Kafka)", () => {
     const result = await stack.gql(SIGN_UP, { input: { ...newSignUp(), ...patch } });
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
     expect(result.data).toBeNull();
+  });
+
+  describe("text the users subgraph refuses", () => {
+    const UPDATE_PROFILE = "mutation ($input: UpdateProfileInput!) { updateProfile(input: $input) { id displayName bio } }";
+    const PROFILE = "query ($id: ID!) { user(id: $id) { displayName bio } }";
+    const refused = (field: string) => [
+      {
+        message: `${field} must not contain control characters or unpaired surrogates`,
+        extensions: { field, code: "BAD_USER_INPUT" },
+      },
+    ];
+
+    it("refuses a NUL in signUp's displayName alike through the router, the lane and yoga's path, and signs no one up", async () => {
+      const input = { ...newSignUp("nul"), displayName: "Ada\u0000" };
+      const viaRouter = await stack.gql(SIGN_UP, { input });
+      expect(viaRouter.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.displayName" });
+      expect(viaRouter.data ?? null).toBeNull();
+      const { lane, yoga } = await postToSubgraphBothWays(
+        stack,
+        { name: "users", port: stack.users.port },
+        { query: SIGN_UP, variables: { input } },
+      );
+      expect(lane).toEqual({ status: 200, errors: refused("input.displayName") });
+      expect(yoga).toEqual(lane);
+      const literal = await postToSubgraphBothWays(
+        stack,
+        { name: "users", port: stack.users.port },
+        {
+          query: `mutation { signUp(input: { email: "${input.email}", password: "${input.password}", handle: "${input.handle}", displayName: "Ada\\u0000" }) { token } }`,
+        },
+      );
+      expect(literal.lane).toEqual({ status: 200, errors: refused("input.displayName") });
+      expect(literal.yoga).toEqual(literal.lane);
+      const byHandle = await stack.gql("query ($h: String!) { userByHandle(handle: $h) { id } }", { h: input.handle });
+      expect(byHandle.data).toEqual({ userByHandle: null });
+    });
+
+    it("refuses a NUL in updateProfile's bio alike on every path and keeps the profile", async () => {
+      const { token, user } = await signUp();
+      const before = (await stack.gql(PROFILE, { id: user.id })).data;
+      const viaRouter = await stack.gql(UPDATE_PROFILE, { input: { bio: "hello\u0000world" } }, token);
+      expect(viaRouter.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.bio" });
+      const { lane, yoga } = await postToSubgraphBothWays(
+        stack,
+        { name: "users", port: stack.users.port },
+        { query: UPDATE_PROFILE, variables: { input: { bio: "hello\u0000world" } } },
+        user.id,
+      );
+      expect(lane).toEqual({ status: 200, errors: refused("input.bio") });
+      expect(yoga).toEqual(lane);
+      expect((await stack.gql(PROFILE, { id: user.id })).data).toEqual(before);
+    });
+
+    it.each([
+      ["a zero-width space", "Ad\u200Ba"],
+      ["a right-to-left override", "\u202Enimda"],
+      ["an isolate", "\u2066Ada\u2069"],
+      ["a byte order mark", "\uFEFFAda"],
+      ["a tab", "Ada\tLovelace"],
+      ["a line feed", "Ada\nLovelace"],
+      ["only a Hangul filler", "\u3164"],
+      ["only spaces", " \u3000 "],
+    ])("refuses %s in a display name, at sign-up and in updateProfile", async (_, displayName) => {
+      const signUpResult = await stack.gql(SIGN_UP, { input: { ...newSignUp(), displayName } });
+      expect(signUpResult.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "displayName" });
+      const { token } = await signUp();
+      const update = await stack.gql(UPDATE_PROFILE, { input: { displayName } }, token);
+      expect(update.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "displayName" });
+    });
+
+    it("stores display names in NFC and accepts emoji sequences; bios keep their lines but refuse bidi controls", async () => {
+      const { token } = await signUp({ ...newSignUp(), displayName: "Zoe\u0308 👩🏽‍💻" });
+      const me = await stack.gql<{ me: { displayName: string } }>("{ me { displayName } }", {}, token);
+      expect(me.data?.me.displayName).toBe("Zo\u00EB 👩🏽‍💻");
+      const bio = "line one\nline two";
+      expect((await stack.gql(UPDATE_PROFILE, { input: { bio } }, token)).data).toMatchObject({ updateProfile: { bio } });
+      const spoof = await stack.gql(UPDATE_PROFILE, { input: { bio: "see \u202Egpj.exe" } }, token);
+      expect(spoof.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "bio" });
+    });
   });
 
   it("gives the same UNAUTHENTICATED answer for a wrong password and an unknown email", async () => {

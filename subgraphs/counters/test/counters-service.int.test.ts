@@ -134,6 +134,85 @@ describe("counters subgraph on Postgres shards, Kafka and Redis", () => {
       expect((await a.gql(COUNTER, { id: "x".repeat(300), type: "VIEW" })).errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     });
 
+    describe("control characters", () => {
+      const REFUSED = {
+        errors: [
+          {
+            message: "input.resourceId must not contain control characters or unpaired surrogates",
+            extensions: { field: "input.resourceId", code: "BAD_USER_INPUT" },
+          },
+        ],
+      };
+      const BROWSER = { origin: "http://a.test" };
+      const incrementLiteral = (resourceId: string) =>
+        `mutation { incrementCounter(input: { resourceId: ${JSON.stringify(resourceId)}, type: VIEW, delta: 1 }) { value } }`;
+
+      it("refuses a NUL in resourceId, in variables and as a literal, on the lane and on yoga's path, and counts nothing", async () => {
+        const id = randomUUID();
+        const bad = `${id}\u0000`;
+        const input = { resourceId: bad, type: "VIEW", delta: 1 };
+        const answers = [
+          await a.gql(INCREMENT, { input }, "user-1"),
+          await a.gql(INCREMENT, { input }, "user-1", BROWSER),
+          await a.gql(incrementLiteral(bad), {}, "user-1"),
+          await a.gql(incrementLiteral(bad), {}, "user-1", BROWSER),
+          await a.gql(INCREMENT, { input: { ...input, idempotencyKey: randomUUID() } }, "user-1"),
+        ];
+        for (const answer of answers) expect(answer).toEqual({ status: 200, ...REFUSED });
+        // Nothing reached the hot store, the log or the durable copy, and the write-behind keeps going.
+        expect(await a.service.store.read([{ resourceId: bad, type: "VIEW" }])).toEqual([0]);
+        expect(await counterValue(id)).toBe(0);
+        expect((await increment(id, 1, {}, "user-1")).data?.incrementCounter.value).toBe(1);
+        await waitFor(async () => (await persisted(id)).value === 1, {
+          timeoutMs: 30_000,
+          description: "the next write persisted",
+        });
+      });
+
+      it.each([
+        ["an escape", "\u001b[2J"],
+        ["a C1 control", "\u0085"],
+        ["a lone surrogate", "\ud800"],
+        ["DEL", "\u007f"],
+      ])("refuses %s in resourceId the same way", async (_, char) => {
+        const resourceId = `${randomUUID()}${char}`;
+        expect(await a.gql(INCREMENT, { input: { resourceId, type: "SHARE", delta: 1 } }, "user-1")).toEqual({
+          status: 200,
+          ...REFUSED,
+        });
+      });
+
+      it("refuses a control character in counters(keys:) and in a counterChanged subscription over graphql-ws", async () => {
+        const batch = await a.gql(COUNTERS, {
+          keys: [
+            { resourceId: "ok", type: "VIEW" },
+            { resourceId: "x\u0000", type: "VIEW" },
+          ],
+        });
+        expect(batch.errors).toEqual([
+          {
+            message: "keys[1].resourceId must not contain control characters or unpaired surrogates",
+            extensions: { field: "keys[1].resourceId", code: "BAD_USER_INPUT" },
+          },
+        ]);
+        const subscription = subscribe(a.wsClient(), COUNTER_CHANGED, { id: "x\u0000", type: "VIEW" });
+        await waitFor(() => subscription.completed() || subscription.errors.length > 0, { description: "the refusal" });
+        expect(subscription.errors).toEqual([
+          {
+            message: "id must not contain control characters or unpaired surrogates",
+            extensions: { field: "id", code: "BAD_USER_INPUT" },
+          },
+        ]);
+        expect(subscription.received).toEqual([]);
+        subscription.dispose();
+      });
+
+      it("keeps tab, LF and CR", async () => {
+        const id = `${randomUUID()}\t\r\n`;
+        expect((await increment(id, 2, {}, "user-1")).data?.incrementCounter.value).toBe(2);
+      });
+    });
+
     it("rejects an unauthenticated likePost with UNAUTHENTICATED", async () => {
       const result = await a.gql(LIKE, { id: randomUUID() });
       expect(result.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");

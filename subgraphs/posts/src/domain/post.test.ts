@@ -25,8 +25,26 @@ describe("normalizeBody", () => {
     ["a lone low surrogate", "\udc00"],
     ["U+FFFD (invalid bytes decoded upstream)", "b\ufffd\ufffda"],
     ["a NUL character", "nul\u0000byte"],
+    ["a right-to-left override (Trojan Source)", "open invoice\u202Efdp.exe"],
+    ["a left-to-right override", "\u202Dabc\u202C"],
+    ["a right-to-left embedding", "\u202Babc"],
+    ["a left-to-right embedding", "\u202Aabc"],
+    ["a pop directional formatting", "abc\u202C"],
+    ["a left-to-right isolate", "\u2066abc\u2069"],
+    ["a right-to-left isolate", "\u2067abc"],
+    ["a first-strong isolate", "\u2068abc"],
+    ["a pop directional isolate", "abc\u2069"],
   ])("rejects %s with BAD_USER_INPUT", (_name, body) => {
     expect(codeOf(() => normalizeBody(body))).toBe("BAD_USER_INPUT:body");
+  });
+
+  it.each([
+    ["right-to-left text", "שלום עולם — مرحبا بالعالم"],
+    ["bidirectional marks", "price: \u200F100 ₪\u200E, \u061Cok"],
+    ["emoji ZWJ sequences and other format characters", "👩🏽‍💻 ok\u200Bzero-width"],
+    ["tabs and new lines", "a\tb\r\nc"],
+  ])("keeps %s", (_name, body) => {
+    expect(normalizeBody(body)).toBe(body);
   });
 
   it("counts code points, not UTF-16 units, against the limit", () => {

@@ -47,17 +47,62 @@ export function checkPassword(password: string): string {
   return password;
 }
 
+/**
+ * Joiners that belong to emoji, removed before names and bios are judged: a ZWJ between two pictographs (👩🏽‍💻,
+ * 🏳️‍🌈, ❤️‍🔥) and subdivision flags (🏴 + tag letters + cancel tag). Anywhere else those characters are invisible,
+ * and tag characters can smuggle hidden ASCII text.
+ */
+const EMOJI_JOINERS =
+  /(?<=\p{Extended_Pictographic}[\uFE0F\p{Emoji_Modifier}]?)\u200D(?=\p{Extended_Pictographic})|\u{1F3F4}[\u{E0061}-\u{E007A}]{2,7}\u{E007F}/gu;
+
+/**
+ * What a display name may not show: controls (tab and line breaks included), format characters (zero-width
+ * spaces and joiners, bidirectional marks, overrides and isolates, word joiners, invisible operators, BOM, soft
+ * hyphen, Mongolian vowel separator, tags), unpaired surrogates, line/paragraph separators, the combining grapheme
+ * joiner, and letters that render as nothing (Hangul fillers, the blank Braille pattern) — what makes names look
+ * empty, impersonate others or reorder the text around them.
+ */
+const NOT_IN_NAMES = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\u034F\u115F\u1160\u3164\uFFA0\u2800]/u;
+
+/**
+ * What a bio may not carry: controls other than tab and line breaks, format characters other than ZWNJ and ZWJ
+ * (which Persian, Indic scripts and emoji need), so no bidirectional overrides or isolates, marks, zero-width
+ * spaces or tags; unpaired surrogates; U+2028/U+2029 (new lines are LF).
+ */
+const NOT_IN_BIOS = /(?![\t\n\r\u200C\u200D])[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+
+/**
+ * Display names are stored in NFC (one spelling per name) without surrounding spaces, and must show something.
+ * Refused characters are refused anywhere, a trailing line break included.
+ */
 export function normalizeDisplayName(raw: string): string {
-  const name = raw.trim();
+  // Normalizing costs time in the input's length: a name that cannot fit is refused first.
+  if (raw.length > LIMITS.displayName * 4) {
+    throw badUserInput("displayName", `Display name must be 1-${LIMITS.displayName} characters`);
+  }
+  const nfc = raw.normalize("NFC");
+  if (NOT_IN_NAMES.test(nfc.replace(EMOJI_JOINERS, ""))) {
+    throw badUserInput("displayName", "Display name must not contain control, invisible or formatting characters");
+  }
+  const name = nfc.trim();
   if (name.length < 1 || name.length > LIMITS.displayName) {
     throw badUserInput("displayName", `Display name must be 1-${LIMITS.displayName} characters`);
   }
   return name;
 }
 
+/** Bios are free text over several lines, stored in NFC and trimmed; empty means none. */
 export function normalizeBio(raw: string | null): string | null {
   if (raw === null) return null;
-  const bio = raw.trim();
+  if (raw.length > LIMITS.bio * 4) throw badUserInput("bio", `Bio must be at most ${LIMITS.bio} characters`);
+  const nfc = raw.normalize("NFC");
+  if (NOT_IN_BIOS.test(nfc.replace(EMOJI_JOINERS, ""))) {
+    throw badUserInput(
+      "bio",
+      "Bio must not contain control characters, bidirectional controls or invisible formatting characters",
+    );
+  }
+  const bio = nfc.trim();
   if (bio.length > LIMITS.bio) throw badUserInput("bio", `Bio must be at most ${LIMITS.bio} characters`);
   return bio === "" ? null : bio;
 }
