@@ -12,3 +12,4 @@ export * from "./jwt.ts";
 export * from "./date-time.ts";
 export * from "./graphql-fast-lane.ts";
 export * from "./entity-cache.ts";
+export * from "./rate-limit/index.ts";
