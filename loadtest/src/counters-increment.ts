@@ -79,6 +79,18 @@ try {
     body: bodies,
   };
   const targets = [direct, routed, stockRouted, bareDirect, bareProxied].filter((t): t is Target => t !== undefined);
+  // A refused increment is a fast 200 with errors, which the load generator would count as a success: every target
+  // must count one first.
+  for (const target of targets) {
+    const response = await fetch(target.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...target.headers },
+      body: bodies[0],
+    });
+    const result = (await response.json()) as { data?: { incrementCounter?: { value?: unknown } }; errors?: unknown };
+    if (typeof result.data?.incrementCounter?.value !== "number")
+      throw new Error(`${target.name} does not increment: ${response.status} ${JSON.stringify(result)}`);
+  }
   // Warm-up per target: JIT (the Kafka broker's JVM takes longest), connection pools, the Kafka producer.
   const results = await compare(targets, { connections, durationSeconds, rounds, warmUpSeconds: Number(values.warmup) });
   const resultOf = (target: Target) => results[targets.indexOf(target)]!;
