@@ -2,7 +2,9 @@
 // then the write-behind to Postgres) behind a bare node:http server, without GraphQL, identity checks or metrics.
 // counters-increment.ts starts it beside the real stack, with its own databases, Redis prefix and Kafka topic, to
 // measure what the GraphQL layers cost on top of the work itself. Not a product path.
-//   BARE_PORT: where it answers `POST /` with a GraphQL-shaped body; the rest is the counters subgraph's env.
+//   BARE_PORT: where it answers `POST /` with a GraphQL-shaped body; BARE_VIEWER_ID: who increments (views count
+//   only for signed-in viewers); BARE_POST_IDS: comma-separated posts to record as live in its own post projection
+//   (it has its own databases); the rest is the counters subgraph's env.
 import { createServer } from "node:http";
 import { createLogger, readBody } from "@plaza/kit";
 import { createEventBusFromConfig } from "@plaza/runtime";
@@ -18,6 +20,13 @@ const bus = createEventBusFromConfig({
   groupIdPrefix: config.KAFKA_GROUP_PREFIX,
 });
 const service = await startCountersService(config, { bus, logger, logTopic: "bench.bare-counters.v1" });
+const viewerId = process.env.BARE_VIEWER_ID ?? "bench-viewer";
+for (const postId of (process.env.BARE_POST_IDS ?? "").split(",").filter(Boolean)) {
+  const record = () => service.posts.recordCreated({ postId, authorId: viewerId, createdAt: new Date() });
+  // Its projection consumer may be recording the same PostCreated from Kafka at this moment (an upsert that races
+  // with another insert fails once; the second attempt finds the row).
+  await record().catch(record);
+}
 
 function send(res: import("node:http").ServerResponse, status: number, payload: unknown) {
   const body = JSON.stringify(payload);
@@ -33,7 +42,7 @@ const server = createServer((req, res) =>
     } catch {
       return send(res, 400, { errors: [{ message: "expected a JSON body with variables.input" }] });
     }
-    service.counters.increment(input, null).then(
+    service.counters.increment(input, viewerId).then(
       (counter) => send(res, 200, { data: { incrementCounter: { value: counter.value } } }),
       (err: unknown) => send(res, 500, { errors: [{ message: String(err) }] }),
     );

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { cpuTable, measure, summarize, type Measurement } from "./measure.ts";
-import { startCountersBenchStack, scrape } from "./counters-bench-stack.ts";
+import { createBenchViewer, startCountersBenchStack, scrape } from "./counters-bench-stack.ts";
 import { repoRoot } from "./process-stack.ts";
 
 const { values } = parseArgs({
@@ -25,24 +25,29 @@ const rounds = Number(values.rounds);
 const keyCount = Number(values.keys);
 
 const QUERY = "query Counters($keys: [CounterKey!]!) { counters(keys: $keys) { resourceId type value } }";
-const keys = Array.from({ length: keyCount }, (_, i) => ({ resourceId: `bench-post-${i}`, type: i % 2 ? "VIEW" : "SHARE" }));
-const body = JSON.stringify({ query: QUERY, variables: { keys } });
-
 const bench = await startCountersBenchStack({ RESPONSE_CACHE_ENABLED: "false", SUBGRAPH_FETCH_DEDUPE: "false" });
 const redis = new Redis(bench.services.redisUrl);
 try {
+  // Shares count only for live posts, by signed-in viewers: half the keys are posts of a bench viewer (their SHARE
+  // counters seeded below); the other half are VIEW counters of ids never counted (reads take any id).
+  const viewer = await createBenchViewer(bench.stack.routerUrl, Math.ceil(keyCount / 2));
+  const keys = Array.from({ length: keyCount }, (_, i) =>
+    i % 2 ? { resourceId: `bench-post-${i}`, type: "VIEW" } : { resourceId: viewer.postIds[i / 2]!, type: "SHARE" },
+  );
+  const body = JSON.stringify({ query: QUERY, variables: { keys } });
   // Half the counters hold values; the rest were never counted (read as 0 without a rebuild once Redis is warm).
   for (const [i, key] of keys.entries()) {
     if (i % 2) continue;
     const response = await fetch(bench.stack.routerUrl, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: `Bearer ${viewer.token}` },
       body: JSON.stringify({
         query: "mutation ($input: IncrementCounterInput!) { incrementCounter(input: $input) { value } }",
         variables: { input: { ...key, delta: i + 1 } },
       }),
     });
-    if (!response.ok) throw new Error(`seeding failed: ${response.status}`);
+    const seeded = (await response.json()) as { errors?: unknown[] };
+    if (!response.ok || seeded.errors) throw new Error(`seeding failed: ${response.status} ${JSON.stringify(seeded.errors)}`);
   }
   const counters = async () => ({
     http: await scrape(bench.metricsUrl, "plaza_counters_http_request_duration_seconds_count", { route: "/graphql" }),

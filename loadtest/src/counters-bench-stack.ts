@@ -10,8 +10,10 @@ export interface CountersBenchStack {
   countersUrl: string;
   /** The counters subgraph's /metrics. */
   metricsUrl: string;
-  /** The header that lets a benchmark call the counters subgraph directly: signs a body as the router does. */
+  /** The header that lets a benchmark call the counters subgraph directly: signs a body as the router does (anonymous). */
   routerSignature: (body: string) => Record<string, string>;
+  /** The same for a signed-in viewer (incrementCounter needs one). */
+  signedAs(viewerId: string): (body: string) => Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -33,6 +35,9 @@ export async function startCountersBenchStack(
         KAFKA_GROUP_PREFIX: "bench.",
         COUNTERS_PORT: countersPort,
         SEED_DEMO_DATA: "false",
+        // One bench viewer increments the same posts thousands of times a second: the per-viewer limiter runs on
+        // every call (its cost is measured) but never refuses.
+        ...BENCH_COUNTER_LIMITS,
         ...extraEnv,
       },
       options,
@@ -44,6 +49,7 @@ export async function startCountersBenchStack(
       countersUrl,
       metricsUrl: `http://127.0.0.1:${countersPort}/metrics`,
       routerSignature: routerSignature(stack.env.INTERNAL_AUTH_KEY!, "counters"),
+      signedAs: (viewerId) => routerSignature(stack.env.INTERNAL_AUTH_KEY!, "counters", { viewerId }),
       async stop() {
         await stack.stop();
         await services.stop();
@@ -53,6 +59,69 @@ export async function startCountersBenchStack(
     await services.stop();
     throw err;
   }
+}
+
+/** Counter limits for benchmarks: the limiter still runs on every increment, but never refuses one. */
+export const BENCH_COUNTER_LIMITS: Record<string, string> = {
+  COUNTER_MAX_DELTA: "1000",
+  COUNTERS_VIEW_RATE_LIMIT: "1000000000",
+  COUNTERS_VIEW_RATE_WINDOW_MS: "1000",
+  COUNTERS_SHARE_RATE_LIMIT: "1000000000",
+  COUNTERS_SHARE_RATE_WINDOW_MS: "1000",
+};
+
+export interface BenchViewer {
+  id: string;
+  token: string;
+  /** Live posts the counters subgraph knows (views and shares count only for those). */
+  postIds: string[];
+}
+
+async function gql<T>(url: string, query: string, variables: Record<string, unknown>, token?: string) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as { data?: T | null; errors?: Array<{ message: string }> };
+}
+
+/**
+ * `incrementCounter` counts views and shares of live posts by signed-in viewers: a user signed up through the
+ * router, with `posts` posts of theirs, once the counters subgraph has projected every one of them.
+ */
+export async function createBenchViewer(routerUrl: string, posts: number): Promise<BenchViewer> {
+  const handle = `bench${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`.slice(0, 30);
+  const signUp = await gql<{ signUp: { token: string; user: { id: string } } }>(
+    routerUrl,
+    "mutation ($i: SignUpInput!) { signUp(input: $i) { token user { id } } }",
+    { i: { email: `${handle}@example.com`, password: "correct-horse-9", handle, displayName: "Bench" } },
+  );
+  if (!signUp.data) throw new Error(`bench sign-up failed: ${JSON.stringify(signUp.errors)}`);
+  const { token, user } = signUp.data.signUp;
+  const postIds: string[] = [];
+  for (let i = 0; i < posts; i++) {
+    const created = await gql<{ createPost: { id: string } }>(
+      routerUrl,
+      "mutation ($b: String!) { createPost(input: { body: $b }) { id } }",
+      { b: `bench post ${i}` },
+      token,
+    );
+    if (!created.data) throw new Error(`bench createPost failed: ${JSON.stringify(created.errors)}`);
+    postIds.push(created.data.createPost.id);
+  }
+  // The counters subgraph learns of posts from PostCreated events: likePost answers once it knows one.
+  const deadline = Date.now() + 120_000;
+  for (const id of postIds) {
+    for (;;) {
+      const liked = await gql(routerUrl, "mutation ($id: ID!) { likePost(postId: $id) { id } }", { id }, token);
+      if (!liked.errors) break;
+      if (Date.now() > deadline) throw new Error(`post ${id} never reached the counters subgraph: ${liked.errors[0]?.message}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await gql(routerUrl, "mutation ($id: ID!) { unlikePost(postId: $id) { id } }", { id }, token);
+  }
+  return { id: user.id, token, postIds };
 }
 
 export interface IncrementFloor {
@@ -68,7 +137,7 @@ export interface IncrementFloor {
  * counters service's own increment (its databases, Redis prefix and Kafka topic apart) behind bare node:http, and a
  * bare forwarding hop in front of it.
  */
-export async function startIncrementFloor(bench: CountersBenchStack): Promise<IncrementFloor> {
+export async function startIncrementFloor(bench: CountersBenchStack, viewer: BenchViewer): Promise<IncrementFloor> {
   const [servicePort, countersPort, proxyPort] = [await freePort(), await freePort(), await freePort()];
   const counters = await startScript("loadtest/src/bare-counters.ts", countersPort, {
     ...bench.stack.env,
@@ -77,6 +146,9 @@ export async function startIncrementFloor(bench: CountersBenchStack): Promise<In
     REDIS_KEY_PREFIX: "bare:",
     KAFKA_GROUP_PREFIX: "bare.",
     BARE_PORT: String(countersPort),
+    // Its own post projection (own databases) learns the bench posts from the script itself.
+    BARE_VIEWER_ID: viewer.id,
+    BARE_POST_IDS: viewer.postIds.join(","),
   });
   try {
     const proxy = await startScript("loadtest/src/bare-proxy.ts", proxyPort, {

@@ -11,7 +11,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startCountersBenchStack, startIncrementFloor, scrape, type IncrementFloor } from "./counters-bench-stack.ts";
+import {
+  createBenchViewer,
+  startCountersBenchStack,
+  startIncrementFloor,
+  scrape,
+  type IncrementFloor,
+} from "./counters-bench-stack.ts";
 import { repoRoot, startStockApolloGateway } from "./process-stack.ts";
 import { compare, cpuTable, resultsTable, type Target } from "./measure.ts";
 
@@ -35,29 +41,36 @@ const keyCount = Number(values.keys);
 
 const MUTATION = "mutation Increment($input: IncrementCounterInput!) { incrementCounter(input: $input) { value } }";
 
-/**
- * The request bodies, one per counter: each connection cycles through them, so requests increment the `keyCount`
- * counters in turn, as views of many posts would. Built once, so the load generator (on the same two cores) spends
- * nothing per request on building them.
- */
-const bodies = Array.from({ length: keyCount }, (_, i) =>
-  JSON.stringify({ query: MUTATION, variables: { input: { resourceId: `bench-post-${i}`, type: "VIEW", delta: 1 } } }),
-);
-
 const topology = values.topology === "single" ? "single" : "split";
 const bench = await startCountersBenchStack({ RESPONSE_CACHE_ENABLED: values["response-cache"]! }, { topology });
 let floor: IncrementFloor | undefined;
 let stock: Awaited<ReturnType<typeof startStockApolloGateway>> | undefined;
 try {
-  if (values.floor === "true") floor = await startIncrementFloor(bench);
-  if (values.stock === "true") stock = await startStockApolloGateway(bench.stack);
+  // Views count only for live posts, by signed-in viewers: one bench viewer and `keyCount` posts of theirs (the
+  // stack's per-viewer limits are set never to refuse: see counters-bench-stack.ts).
+  const viewer = await createBenchViewer(bench.stack.routerUrl, keyCount);
+  /**
+   * The request bodies, one per counter: each connection cycles through them, so requests increment the `keyCount`
+   * counters in turn, as views of many posts would. Built once, so the load generator (on the same two cores)
+   * spends nothing per request on building them.
+   */
+  const bodies = viewer.postIds.map((resourceId) =>
+    JSON.stringify({ query: MUTATION, variables: { input: { resourceId, type: "VIEW", delta: 1 } } }),
+  );
+  if (values.floor === "true") floor = await startIncrementFloor(bench, viewer);
+  if (values.stock === "true") stock = await startStockApolloGateway(bench.stack, { STOCK_GATEWAY_VIEWER_ID: viewer.id });
   const direct: Target = {
     name: "counters subgraph direct",
     url: bench.countersUrl,
     body: bodies,
-    sign: bench.routerSignature,
+    sign: bench.signedAs(viewer.id),
   };
-  const routed: Target = { name: "through the router", url: bench.stack.routerUrl, body: bodies };
+  const routed: Target = {
+    name: "through the router",
+    url: bench.stack.routerUrl,
+    body: bodies,
+    headers: { authorization: `Bearer ${viewer.token}` },
+  };
   const stockRouted: Target | undefined = stock && { name: "stock Apollo Gateway", url: stock.url, body: bodies };
   const bareDirect: Target | undefined = floor && { name: "floor: bare increment direct", url: floor.directUrl, body: bodies };
   const bareProxied: Target | undefined = floor && {
@@ -66,6 +79,18 @@ try {
     body: bodies,
   };
   const targets = [direct, routed, stockRouted, bareDirect, bareProxied].filter((t): t is Target => t !== undefined);
+  // A refused increment is a fast 200 with errors, which the load generator would count as a success: every target
+  // must count one first.
+  for (const target of targets) {
+    const response = await fetch(target.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...target.headers },
+      body: bodies[0],
+    });
+    const result = (await response.json()) as { data?: { incrementCounter?: { value?: unknown } }; errors?: unknown };
+    if (typeof result.data?.incrementCounter?.value !== "number")
+      throw new Error(`${target.name} does not increment: ${response.status} ${JSON.stringify(result)}`);
+  }
   // Warm-up per target: JIT (the Kafka broker's JVM takes longest), connection pools, the Kafka producer.
   const results = await compare(targets, { connections, durationSeconds, rounds, warmUpSeconds: Number(values.warmup) });
   const resultOf = (target: Target) => results[targets.indexOf(target)]!;

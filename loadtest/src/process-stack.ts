@@ -125,7 +125,10 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** stock-apollo-gateway.ts in front of a stack's subgraphs (its env: subgraph URLs and the signing key). */
-export async function startStockApolloGateway(stack: ProcessStack): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startStockApolloGateway(
+  stack: ProcessStack,
+  env: Record<string, string> = {},
+): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
-  return startScript("loadtest/src/stock-apollo-gateway.ts", port, { ...stack.env, STOCK_GATEWAY_PORT: String(port) });
+  return startScript("loadtest/src/stock-apollo-gateway.ts", port, { ...stack.env, ...env, STOCK_GATEWAY_PORT: String(port) });
 }

@@ -1,7 +1,9 @@
 // Stock Apollo Gateway over Plaza's supergraph: `@apollo/gateway` in `@apollo/server`'s standalone server, default
 // settings, the baseline a Plaza router figure is compared with in the same run. The one addition is what Plaza's
-// subgraphs require of any caller: each subgraph request carries the router's signed identity (anonymous here).
-//   STOCK_GATEWAY_PORT: where it listens; INTERNAL_AUTH_KEY; SUBGRAPH_URL_<NAME> overrides, as the router reads them.
+// subgraphs require of any caller: each subgraph request carries the router's signed identity (anonymous, or the
+// benchmark's one viewer: stock Apollo Gateway verifies no tokens, so it is told who that viewer is).
+//   STOCK_GATEWAY_PORT: where it listens; INTERNAL_AUTH_KEY; SUBGRAPH_URL_<NAME> overrides, as the router reads them;
+//   STOCK_GATEWAY_VIEWER_ID: the viewer every request is signed as (unset: anonymous).
 import { readFileSync } from "node:fs";
 import { ApolloGateway, RemoteGraphQLDataSource } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
@@ -11,6 +13,7 @@ import { subgraphEnvName } from "@plaza/router/subgraphs";
 
 const supergraphSdl = readFileSync(new URL("../../router/supergraph.graphql", import.meta.url), "utf8");
 const sign = createInternalSigner(process.env.INTERNAL_AUTH_KEY!);
+const viewerId = process.env.STOCK_GATEWAY_VIEWER_ID || null;
 
 /** The stock data source and fetcher; the signature covers the subgraph's name and the exact body it sends. */
 class SignedDataSource extends RemoteGraphQLDataSource {
@@ -19,7 +22,7 @@ class SignedDataSource extends RemoteGraphQLDataSource {
     const stock = this.fetcher;
     this.fetcher = (input, init) => {
       const headers = (init?.headers ?? {}) as Record<string, string>;
-      headers[INTERNAL_AUTH_HEADER] = sign({ viewerId: null }, { subgraph, body: String(init?.body ?? "") });
+      headers[INTERNAL_AUTH_HEADER] = sign({ viewerId }, { subgraph, body: String(init?.body ?? "") });
       return stock(input, { ...init, headers });
     };
   }

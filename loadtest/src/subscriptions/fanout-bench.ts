@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { BENCH_COUNTER_LIMITS } from "../counters-bench-stack.ts";
 import { freePort, repoRoot, startProcessStack } from "../process-stack.ts";
 import { startBenchSubgraphs } from "./bench-subgraphs.ts";
 import { embeddedStackEnv } from "./embedded-env.ts";
@@ -133,7 +134,7 @@ async function testTarget(): Promise<Target> {
 }
 
 async function countersTarget(): Promise<Target> {
-  const stack = await startProcessStack(await embeddedStackEnv({ COUNTER_UPDATES_PER_SECOND: "1000" }));
+  const stack = await startProcessStack(await embeddedStackEnv({ COUNTER_UPDATES_PER_SECOND: "1000", ...BENCH_COUNTER_LIMITS }));
   const httpUrl = stack.routerUrl;
   const metricsUrl = httpUrl.replace("/graphql", "/metrics");
   const handle = `bench${Date.now().toString(36)}`;
@@ -141,7 +142,23 @@ async function countersTarget(): Promise<Target> {
     i: { email: `${handle}@example.com`, password: "correct-horse-9", handle, displayName: "Bench" },
   });
   const token = (signUp.signUp as { token: string }).token;
-  const resourceId = `bench-${handle}`;
+  // Views count only for live posts: a post of the bench user's, once the counters subgraph knows it.
+  const created = await gql(httpUrl, "mutation ($b: String!) { createPost(input: { body: $b }) { id } }", { b: "bench" }, token);
+  const resourceId = (created.createPost as { id: string }).id;
+  await until(
+    async () => {
+      try {
+        await gql(httpUrl, "mutation ($id: ID!) { likePost(postId: $id) { id } }", { id: resourceId }, token);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    "bench post known to the counters subgraph",
+    30_000,
+    50,
+  );
+  await gql(httpUrl, "mutation ($id: ID!) { unlikePost(postId: $id) { id } }", { id: resourceId }, token);
   return {
     httpUrl,
     wsUrl: httpUrl.replace("http://", "ws://"),

@@ -31,6 +31,9 @@ export const forbidden = (message = "Not allowed") => new PlazaError("FORBIDDEN"
 export const notFound = (message: string) => new PlazaError("NOT_FOUND", message);
 export const conflict = (message: string, extensions: Record<string, unknown> = {}) =>
   new PlazaError("CONFLICT", message, extensions);
+/** Too many calls: `extensions.retryAfterSeconds` (whole seconds, at least 1) says when the same call may pass. */
+export const rateLimited = (message: string, retryAfterMs: number, extensions: Record<string, unknown> = {}) =>
+  new PlazaError("RATE_LIMITED", message, { ...extensions, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) });
 
 function fromPlazaError(err: PlazaError, at?: GraphQLError): GraphQLError {
   return new GraphQLError(err.message, { nodes: at?.nodes, path: at?.path, extensions: { ...err.extensions, code: err.code } });

@@ -17,3 +17,4 @@ export * from "./bounded-labels.ts";
 export * from "./http-guard.ts";
 export * from "./bounded-cache.ts";
 export * from "./input-guard.ts";
+export * from "./rate-limit/index.ts";

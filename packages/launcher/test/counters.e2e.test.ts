@@ -4,11 +4,10 @@ import { createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { INTERNAL_AUTH_HEADER, signInternalIdentity } from "@plaza/kit";
 import { createKafkaTestClient, waitFor } from "@plaza/testkit";
-import { newSignUp, startTestStack, type TestStack } from "./test-stack.ts";
+import { createCountedPost, newSignUp, startTestStack, type TestStack } from "./test-stack.ts";
 import { observeTopic } from "./kafka-events.ts";
 
 const SIGN_UP = "mutation ($input: SignUpInput!) { signUp(input: $input) { token user { id } } }";
-const CREATE_POST = "mutation ($body: String!) { createPost(input: { body: $body }) { id } }";
 const DELETE_POST = "mutation ($id: ID!) { deletePost(id: $id) }";
 const LIKE = "mutation ($id: ID!) { likePost(postId: $id) { id likeCount viewerHasLiked } }";
 const UNLIKE = "mutation ($id: ID!) { unlikePost(postId: $id) { id likeCount viewerHasLiked } }";
@@ -48,18 +47,7 @@ describe("counters through the router (Postgres shards, Redis, Kafka)", () => {
   }
 
   /** A post created through the posts subgraph; resolves once the counters subgraph has projected it. */
-  async function createPost(token: string) {
-    const created = await stack.gql<{ createPost: { id: string } }>(CREATE_POST, { body: "counted" }, token);
-    expect(created.errors).toBeUndefined();
-    const id = created.data!.createPost.id;
-    await waitFor(async () => (await stack.gql(LIKE, { id }, token)).errors === undefined, {
-      timeoutMs: 60_000,
-      intervalMs: 100,
-      description: "PostCreated projected by the counters subgraph",
-    });
-    await stack.gql(UNLIKE, { id }, token);
-    return id;
-  }
+  const createPost = (token: string) => createCountedPost(stack, token);
 
   it("likes a post created in the posts subgraph and shows its counters on Post through the router", async () => {
     const author = await signUp();
@@ -67,7 +55,10 @@ describe("counters through the router (Postgres shards, Redis, Kafka)", () => {
     const id = await createPost(author.token);
     const liked = await stack.gql<{ likePost: { likeCount: number; viewerHasLiked: boolean } }>(LIKE, { id }, liker.token);
     expect(liked.data?.likePost).toEqual({ id, likeCount: 1, viewerHasLiked: true });
-    await stack.gql(INCREMENT, { input: { resourceId: id, type: "VIEW", delta: 3 } });
+    for (const viewer of [author, liker])
+      expect(
+        (await stack.gql(INCREMENT, { input: { resourceId: id, type: "VIEW", delta: 1 } }, viewer.token)).errors,
+      ).toBeUndefined();
 
     const asLiker = await stack.gql<PostData>(POST, { id }, liker.token);
     expect(asLiker.data?.post).toEqual({
@@ -75,7 +66,7 @@ describe("counters through the router (Postgres shards, Redis, Kafka)", () => {
       body: "counted",
       author: { id: author.id },
       likeCount: 1,
-      viewCount: 3,
+      viewCount: 2,
       viewerHasLiked: true,
     });
     const anonymous = await stack.gql<PostData>(POST, { id });
@@ -102,11 +93,18 @@ describe("counters through the router (Postgres shards, Redis, Kafka)", () => {
     });
   });
 
-  it("counts 100 concurrent increments through the router exactly and records each on Kafka", async () => {
-    const resourceId = randomUUID();
-    const results = await Promise.all(
-      Array.from({ length: 100 }, () => stack.gql(INCREMENT, { input: { resourceId, type: "SHARE", delta: 2 } })),
-    );
+  it("counts 100 concurrent shares through the router exactly, records each on Kafka, and rate-limits per viewer", async () => {
+    const author = await signUp();
+    const resourceId = await createPost(author.token);
+    // Ten shares per viewer and post is the product's burst: ten viewers, ten shares each, all at once.
+    const viewers = await Promise.all(Array.from({ length: 10 }, () => signUp()));
+    const share = (token: string, extra: Record<string, unknown> = {}) =>
+      stack.gql<{ incrementCounter: { value: number } }>(
+        INCREMENT,
+        { input: { resourceId, type: "SHARE", delta: 1, ...extra } },
+        token,
+      );
+    const results = await Promise.all(viewers.flatMap((viewer) => Array.from({ length: 10 }, () => share(viewer.token))));
     expect(results.filter((r) => r.errors)).toEqual([]);
     const read = await stack.gql<{ counters: Array<{ value: number }> }>(COUNTERS, {
       keys: [
@@ -114,15 +112,41 @@ describe("counters through the router (Postgres shards, Redis, Kafka)", () => {
         { resourceId, type: "VIEW" },
       ],
     });
-    expect(read.data?.counters.map((c) => c.value)).toEqual([200, 0]);
+    expect(read.data?.counters.map((c) => c.value)).toEqual([100, 0]);
     await waitFor(() => observer.of("CounterIncremented", `SHARE:${resourceId}`).length === 100, {
       timeoutMs: 30_000,
       description: "100 CounterIncremented events",
     });
+
+    // The eleventh share of a viewer is refused with the wait; another viewer still shares.
+    const refused = await share(viewers[0]!.token);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "RATE_LIMITED" });
+    expect((refused.errors?.[0]?.extensions as { retryAfterSeconds?: number }).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    const fresh = await signUp();
+    expect((await share(fresh.token, { idempotencyKey: "share-1" })).data?.incrementCounter.value).toBe(101);
+    // Its retry (same idempotencyKey) is answered, not refused, and counts nothing.
+    expect((await share(fresh.token, { idempotencyKey: "share-1" })).data?.incrementCounter.value).toBe(101);
+  });
+
+  it("refuses anonymous, LIKE, negative and unknown-resource increments through the router", async () => {
+    const viewer = await signUp();
+    const id = await createPost(viewer.token);
+    await stack.gql(LIKE, { id }, viewer.token);
+    const anonymous = await stack.gql(INCREMENT, { input: { resourceId: id, type: "VIEW", delta: 1 } });
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    const like = await stack.gql(INCREMENT, { input: { resourceId: id, type: "LIKE", delta: 1 } }, viewer.token);
+    expect(like.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const negative = await stack.gql(INCREMENT, { input: { resourceId: id, type: "SHARE", delta: -1 } }, viewer.token);
+    expect(negative.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "delta" });
+    const unknown = await stack.gql(INCREMENT, { input: { resourceId: randomUUID(), type: "VIEW", delta: 1 } }, viewer.token);
+    expect(unknown.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    const post = await stack.gql<PostData>(POST, { id }, viewer.token);
+    expect(post.data?.post).toMatchObject({ likeCount: 1, viewCount: 0, viewerHasLiked: true });
   });
 
   it("rejects bad input through the router", async () => {
-    const zero = await stack.gql(INCREMENT, { input: { resourceId: "r", type: "VIEW", delta: 0 } });
+    const viewer = await signUp();
+    const zero = await stack.gql(INCREMENT, { input: { resourceId: "r", type: "VIEW", delta: 0 } }, viewer.token);
     expect(zero.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "delta" });
     const unknownType = await stack.gql(`{ counter(resourceId: "r", type: CLICK) { value } }`);
     expect(unknownType.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
@@ -133,7 +157,8 @@ describe("counters through the router (Postgres shards, Redis, Kafka)", () => {
   });
 
   it("pushes counterChanged from the counters subgraph over graphql-ws", async () => {
-    const resourceId = randomUUID();
+    const viewer = await signUp();
+    const resourceId = await createPost(viewer.token);
     const client = createClient({
       url: `ws://127.0.0.1:${stack.counters.port}/graphql`,
       webSocketImpl: WebSocket,
@@ -157,7 +182,7 @@ describe("counters through the router (Postgres shards, Redis, Kafka)", () => {
       await waitFor(
         async () => {
           sent += 1;
-          await stack.gql(INCREMENT, { input: { resourceId, type: "VIEW", delta: 1 } });
+          await stack.gql(INCREMENT, { input: { resourceId, type: "VIEW", delta: 1 } }, viewer.token);
           return values.length > 0 && values.at(-1) === sent;
         },
         { timeoutMs: 30_000, intervalMs: 100, description: "counterChanged delivered" },

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type Client } from "graphql-ws";
@@ -11,7 +10,7 @@ import { startCountersService, type CountersService } from "@plaza/counters/serv
 import { loadPostsConfig } from "@plaza/posts/env";
 import { startPostsService, type PostsService } from "@plaza/posts/service";
 import { waitFor } from "@plaza/testkit";
-import { newSignUp, startTestStack, type TestStack } from "./test-stack.ts";
+import { createCountedPost, newSignUp, startTestStack, type TestStack } from "./test-stack.ts";
 
 // Federated subscriptions over the real stack: feedUpdated (posts) completed with users and counters fields,
 // counterChanged (counters) shared between clients, and two routers over two counters instances.
@@ -116,6 +115,12 @@ describe("federated subscriptions over the Plaza stack", () => {
 
   const upstreams = () => stack.router.subscriptions.stats().upstream.subscriptions;
 
+  /** Views are counted for live posts, by signed-in viewers: a viewer and a post of theirs to count views of. */
+  async function countedPost() {
+    const viewer = await signUp("viewer");
+    return { token: viewer.token, resourceId: await createCountedPost(stack, viewer.token) };
+  }
+
   it("delivers feedUpdated with fields from posts, users and counters, per viewer", async () => {
     const [author, fan, otherFan] = [await signUp("author"), await signUp("fan"), await signUp("fan")];
     for (const follower of [fan, otherFan])
@@ -158,11 +163,11 @@ describe("federated subscriptions over the Plaza stack", () => {
     const denied = subscribe(client, FEED_UPDATED);
     await waitFor(() => denied.ended, { description: "subscription ended" });
     expect(denied.events[0]?.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
-    const resourceId = randomUUID();
+    const { token, resourceId } = await countedPost();
     const ok = subscribe(client, COUNTER_CHANGED, { id: resourceId });
     await waitFor(
       async () => {
-        await stack.gql(INCREMENT, { id: resourceId });
+        await stack.gql(INCREMENT, { id: resourceId }, token);
         return ok.events.length > 0;
       },
       { timeoutMs: 30_000, intervalMs: 200, description: "counterChanged on the same connection" },
@@ -172,7 +177,7 @@ describe("federated subscriptions over the Plaza stack", () => {
   });
 
   it("shares one counterChanged upstream between graphql-ws and SSE clients", async () => {
-    const resourceId = randomUUID();
+    const { token, resourceId } = await countedPost();
     const before = upstreams();
     const wsSubs = [
       subscribe(wsClient(stack.routerUrl), COUNTER_CHANGED, { id: resourceId }),
@@ -186,7 +191,7 @@ describe("federated subscriptions over the Plaza stack", () => {
     let value = 0;
     await waitFor(
       async () => {
-        const result = await stack.gql<{ incrementCounter: { value: number } }>(INCREMENT, { id: resourceId });
+        const result = await stack.gql<{ incrementCounter: { value: number } }>(INCREMENT, { id: resourceId }, token);
         value = result.data!.incrementCounter.value;
         const last = (events: Payload[]) => (events.at(-1)?.data?.counterChanged as { value: number } | undefined)?.value;
         return [...wsSubs.map((s) => s.events), sseSub.events].every((events) => last(events) === value);
@@ -236,7 +241,7 @@ describe("federated subscriptions over the Plaza stack", () => {
     });
 
     it("delivers a change written through either counters instance to subscribers on either router", async () => {
-      const resourceId = randomUUID();
+      const { token, resourceId } = await countedPost();
       const onRouter1 = subscribe(wsClient(stack.routerUrl), COUNTER_CHANGED, { id: resourceId });
       const onRouter2 = subscribe(wsClient(router2Url), COUNTER_CHANGED, { id: resourceId });
       await waitFor(() => upstreams() >= 1 && router2.subscriptions.stats().upstream.subscriptions === 1, {
@@ -246,7 +251,7 @@ describe("federated subscriptions over the Plaza stack", () => {
       const increment = async (url: string) => {
         const res = await fetch(url, {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
           body: JSON.stringify({ query: INCREMENT, variables: { id: resourceId } }),
         });
         return ((await res.json()) as { data: { incrementCounter: { value: number } } }).data.incrementCounter.value;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createLogger, INTERNAL_AUTH_HEADER, signInternalIdentity, type InternalIdentity } from "@plaza/kit";
-import { createTestDatabase, testInfra, uniqueName, type TestDatabase } from "@plaza/testkit";
+import { createTestDatabase, testInfra, uniqueName, waitFor, type TestDatabase } from "@plaza/testkit";
 import { startPlazaStack, type PlazaStack } from "../src/stack.ts";
 
 export interface TestStack extends PlazaStack {
@@ -97,6 +97,10 @@ export async function startTestStack(
     // Cheaper hashing keeps the suite quick; the algorithm (argon2id) is unchanged.
     ARGON2_MEMORY_KIB: "4096",
     ARGON2_TIME_COST: "1",
+    // Subscription tests increment one counter in a loop, as one viewer, until a subscriber sees it: views are not
+    // limited here. Shares keep the product's limits (counters.e2e.test.ts tests them through the router).
+    COUNTERS_VIEW_RATE_LIMIT: "1000000",
+    COUNTERS_VIEW_RATE_WINDOW_MS: "1000",
     ...opts.env,
   };
   const stack = await startPlazaStack(env, createLogger({ service: "test-stack", level: env.LOG_LEVEL! }));
@@ -110,6 +114,27 @@ export async function startTestStack(
       await Promise.all([...databases, ...postsDatabases, ...countersDatabases].map((db) => db.drop()));
     },
   };
+}
+
+const CREATE_POST = "mutation ($body: String!) { createPost(input: { body: $body }) { id } }";
+const LIKE = "mutation ($id: ID!) { likePost(postId: $id) { id } }";
+const UNLIKE = "mutation ($id: ID!) { unlikePost(postId: $id) { id } }";
+
+/**
+ * A post created through the router as the holder of `token`; resolves once the counters subgraph has projected it
+ * (views and shares count only for posts it knows).
+ */
+export async function createCountedPost(stack: TestStack, token: string, body = "counted"): Promise<string> {
+  const created = await stack.gql<{ createPost: { id: string } }>(CREATE_POST, { body }, token);
+  if (!created.data) throw new Error(`createPost failed: ${JSON.stringify(created.errors)}`);
+  const id = created.data.createPost.id;
+  await waitFor(async () => (await stack.gql(LIKE, { id }, token)).errors === undefined, {
+    timeoutMs: 60_000,
+    intervalMs: 100,
+    description: "PostCreated projected by the counters subgraph",
+  });
+  await stack.gql(UNLIKE, { id }, token);
+  return id;
 }
 
 let seq = 0;

@@ -20,6 +20,9 @@ export function createCountersMetrics(metrics: ServiceMetrics) {
     rebuiltCounters: metrics.counter("rebuilt_counters_total", "Counters restored into the hot store by rebuilds", ["kind"]),
     activeSubscriptions: metrics.gauge("active_subscriptions", "counterChanged subscriptions open on this instance"),
     coalescedUpdates: metrics.counter("coalesced_updates_total", "Counter updates replaced by a newer one before delivery"),
+    rateLimited: metrics.counter("rate_limited_total", "incrementCounter calls refused by the per-viewer, per-post rate limit", [
+      "type",
+    ]),
   };
 }
 

@@ -1,7 +1,16 @@
 import type { Redis } from "ioredis";
 import type { EventBus, Subscription } from "@plaza/events";
-import { createHealth, createMetrics, type Health, type Logger, type ServiceMetrics, type SubgraphServer } from "@plaza/kit";
-import { createRedisFromConfig, openSubgraphStorage } from "@plaza/runtime";
+import {
+  createHealth,
+  createMemoryRateLimiter,
+  createMetrics,
+  type Health,
+  type Logger,
+  type RateLimiter,
+  type ServiceMetrics,
+  type SubgraphServer,
+} from "@plaza/kit";
+import { createRedisFromConfig, createRedisRateLimiter, openSubgraphStorage } from "@plaza/runtime";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { buildCountersApp } from "./app.ts";
 import type { CountersConfig } from "./env.ts";
@@ -14,6 +23,8 @@ import type { CounterChanges } from "./application/ports/counter-changes.port.ts
 import type { CounterLog, LogConsumer } from "./application/ports/counter-log.port.ts";
 import type { CounterSnapshots } from "./application/ports/counter-snapshots.port.ts";
 import type { CounterStore } from "./application/ports/counter-store.port.ts";
+import type { PostDirectory } from "./application/ports/post-directory.port.ts";
+import type { IncrementableType } from "./domain/counter.ts";
 import { startPostProjectionConsumer } from "./adapters/events/post-projection-consumer.ts";
 import { createKafkaCounterLog } from "./adapters/kafka/kafka-counter-log.ts";
 import { createMemoryCounterLog } from "./adapters/memory/memory-counter-log.ts";
@@ -69,6 +80,30 @@ export function createHotStore(
   };
 }
 
+/**
+ * The per-viewer, per-post limits of incrementCounter: on the hot store's Redis when there is one (every instance
+ * shares them), else in this process's memory (the embedded default is one process).
+ */
+export function createIncrementLimits(
+  config: CountersConfig,
+  deps: { redis?: Redis; countersMetrics?: CountersMetrics },
+): Record<IncrementableType, RateLimiter> {
+  const make = (type: IncrementableType, limit: number, windowMs: number): RateLimiter =>
+    deps.redis
+      ? createRedisRateLimiter({
+          redis: deps.redis,
+          prefix: `ctr:rl:${type}:`,
+          limit,
+          windowMs,
+          onRoundTrip: deps.countersMetrics && (() => deps.countersMetrics!.redisRoundTrips.inc({ operation: "rate_limit" })),
+        })
+      : createMemoryRateLimiter({ limit, windowMs });
+  return {
+    VIEW: make("VIEW", config.COUNTERS_VIEW_RATE_LIMIT, config.COUNTERS_VIEW_RATE_WINDOW_MS),
+    SHARE: make("SHARE", config.COUNTERS_SHARE_RATE_LIMIT, config.COUNTERS_SHARE_RATE_WINDOW_MS),
+  };
+}
+
 /** Kafka when brokers are configured, else the in-memory log (whose appends also reach the in-process bus). */
 export async function createCounterLogFromConfig(
   config: CountersConfig,
@@ -119,6 +154,8 @@ export interface CountersService {
   log: CounterLog;
   snapshots: CounterSnapshots;
   rebuilder: Rebuilder;
+  /** The projection of live posts (tests seed it directly). */
+  posts: PostDirectory;
   metrics: ServiceMetrics;
   /** Resolves once a background full rebuild in progress has finished. */
   rebuildSettled(): Promise<void>;
@@ -206,6 +243,8 @@ export async function startCountersService(
         batchLimit: config.COUNTERS_BATCH_LIMIT,
         idempotencyTtlSeconds: config.COUNTERS_IDEMPOTENCY_TTL_SECONDS,
       },
+      limits: createIncrementLimits(config, { redis: hot.redis, countersMetrics }),
+      onRateLimited: (type) => countersMetrics.rateLimited.inc({ type }),
     });
     const app = buildCountersApp({
       counters,
@@ -235,6 +274,7 @@ export async function startCountersService(
       log,
       snapshots,
       rebuilder,
+      posts,
       metrics,
       rebuildSettled: () => warmWatcher.settled(),
       stop: () => (stopping ??= undo()),

@@ -10,9 +10,11 @@ import {
   COUNTERS,
   createDeployment,
   createPost,
+  freshViewer,
   INCREMENT,
   LIKE,
   POST_ENTITIES,
+  seedPost,
   startInstance,
   type Deployment,
   type RunningCounters,
@@ -31,7 +33,15 @@ describe("counters survive the loss of Redis", () => {
     redisServer = await startRedis();
     redis = new Redis(redisServer.url, { maxRetriesPerRequest: 2 });
     // No background rebuild after start-up here, so each test sees the path it is about (one test turns it on).
-    deployment = await createDeployment({ redisUrl: redisServer.url, env: { COUNTERS_WARM_CHECK_MS: "600000" } });
+    deployment = await createDeployment({
+      redisUrl: redisServer.url,
+      env: {
+        COUNTERS_WARM_CHECK_MS: "600000",
+        COUNTER_MAX_DELTA: "100",
+        COUNTERS_VIEW_RATE_LIMIT: "100",
+        COUNTERS_SHARE_RATE_LIMIT: "100",
+      },
+    });
     a = await startInstance(deployment.env);
     await a.service.rebuildSettled();
   });
@@ -42,8 +52,10 @@ describe("counters survive the loss of Redis", () => {
     await deployment?.drop();
   });
 
+  /** By a fresh viewer each time (never rate-limited), on a post the projection knows. */
   const increment = (resourceId: string, delta: number, type = "VIEW", on = a) =>
-    on.gql<{ incrementCounter: { value: number } }>(INCREMENT, { input: { resourceId, type, delta } });
+    on.gql<{ incrementCounter: { value: number } }>(INCREMENT, { input: { resourceId, type, delta } }, freshViewer());
+  const post = () => seedPost(a);
   const value = async (resourceId: string, type = "VIEW", on = a) =>
     (await on.gql<{ counter: { value: number } }>(COUNTER, { id: resourceId, type })).data?.counter.value;
   const redisHas = async (resourceId: string, type = "VIEW") =>
@@ -51,7 +63,7 @@ describe("counters survive the loss of Redis", () => {
   const isWarm = async () => (await redis.exists(`${deployment.env.REDIS_KEY_PREFIX}ctr:warm`)) === 1;
 
   it("rebuilds counters and like sets on a cold key after FLUSHALL", async () => {
-    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    const ids = [await post(), await post(), await post()];
     await increment(ids[0]!, 5);
     await increment(ids[1]!, 7, "SHARE");
     await Promise.all(Array.from({ length: 30 }, () => increment(ids[2]!, 1)));
@@ -82,7 +94,7 @@ describe("counters survive the loss of Redis", () => {
   });
 
   it("loses no acknowledged increment when Redis is flushed while increments are in flight", async () => {
-    const id = randomUUID();
+    const id = await post();
     let acknowledged = 0;
     let flushed = false;
     const results = await Promise.all(
@@ -112,7 +124,7 @@ describe("counters survive the loss of Redis", () => {
   });
 
   it("rebuilds every counter in the background once an instance notices the loss", async () => {
-    const untouched = randomUUID();
+    const untouched = await post();
     await increment(untouched, 9);
     const watcher = await startInstance({ ...deployment.env, COUNTERS_WARM_CHECK_MS: "200" });
     try {
@@ -127,7 +139,7 @@ describe("counters survive the loss of Redis", () => {
   });
 
   it("is restored by `npm run counters:rebuild`, and resynced from scratch with --reset", async () => {
-    const untouched = randomUUID();
+    const untouched = await post();
     await increment(untouched, 4, "SHARE");
     await redis.flushall();
     const run = (args: string[]) =>
@@ -150,7 +162,7 @@ describe("counters survive the loss of Redis", () => {
   });
 
   it("serves the same counts from a restarted service on a brand-new Redis", async () => {
-    const id = randomUUID();
+    const id = await post();
     await increment(id, 12);
     await a.stop();
     const freshRedis = await startRedis();

@@ -9,9 +9,11 @@ import {
   COUNTERS,
   createDeployment,
   createPost as createPostIn,
+  freshViewer,
   INCREMENT,
   LIKE,
   POST_ENTITIES,
+  seedPost,
   startInstance,
   subscribe,
   UNLIKE,
@@ -26,7 +28,14 @@ describe("counters subgraph on Postgres shards, Kafka and Redis", () => {
   let a: RunningCounters;
 
   beforeAll(async () => {
-    deployment = await createDeployment({ env: { COUNTER_MAX_DELTA: "100", COUNTER_UPDATES_PER_SECOND: "5" } });
+    deployment = await createDeployment({
+      env: {
+        COUNTER_MAX_DELTA: "100",
+        COUNTERS_VIEW_RATE_LIMIT: "100",
+        COUNTERS_SHARE_RATE_LIMIT: "100",
+        COUNTER_UPDATES_PER_SECOND: "5",
+      },
+    });
     a = await startInstance(deployment.env);
   });
   afterAll(async () => {
@@ -34,8 +43,13 @@ describe("counters subgraph on Postgres shards, Kafka and Redis", () => {
     await deployment?.drop();
   });
 
-  const increment = (resourceId: string, delta: number, extra: Record<string, unknown> = {}, viewerId: string | null = null) =>
-    a.gql<CounterData>(INCREMENT, { input: { resourceId, type: "VIEW", delta, ...extra } }, viewerId);
+  /** A view (or `extra.type`) by a fresh viewer unless one is given: never rate-limited unless a test means it. */
+  const increment = (
+    resourceId: string,
+    delta: number,
+    extra: Record<string, unknown> = {},
+    viewerId: string | null = freshViewer(),
+  ) => a.gql<CounterData>(INCREMENT, { input: { resourceId, type: "VIEW", delta, ...extra } }, viewerId);
   const counterValue = async (resourceId: string, type = "VIEW") =>
     (await a.gql<{ counter: { value: number } }>(COUNTER, { id: resourceId, type })).data?.counter.value;
   /** The durable copy's value of a counter (Postgres, written behind the log). */
@@ -43,17 +57,19 @@ describe("counters subgraph on Postgres shards, Kafka and Redis", () => {
     (await a.service.snapshots.read(a.service.log.id, [{ resourceId, type }]))[0]!;
 
   const createPost = () => createPostIn(a);
+  const post = () => seedPost(a);
 
   it("answers zero for a counter never touched, and the new value for an increment", async () => {
-    const id = randomUUID();
+    const id = await post();
     expect(await counterValue(id)).toBe(0);
     expect((await increment(id, 3)).data?.incrementCounter.value).toBe(3);
-    expect((await increment(id, -2)).data?.incrementCounter.value).toBe(1);
-    expect(await counterValue(id)).toBe(1);
+    expect((await increment(id, 2, { type: "SHARE" })).data?.incrementCounter.value).toBe(2);
+    expect((await increment(id, 1)).data?.incrementCounter.value).toBe(4);
+    expect(await counterValue(id)).toBe(4);
   });
 
-  it("counts 500 concurrent increments of one counter exactly, in Redis and in Postgres", async () => {
-    const id = randomUUID();
+  it("counts 500 concurrent increments of one counter (500 viewers) exactly, in Redis and in Postgres", async () => {
+    const id = await post();
     const results = await Promise.all(Array.from({ length: 500 }, () => increment(id, 1)));
     expect(results.filter((r) => r.errors)).toEqual([]);
     expect(new Set(results.map((r) => r.data?.incrementCounter.value)).size).toBe(500);
@@ -63,6 +79,7 @@ describe("counters subgraph on Postgres shards, Kafka and Redis", () => {
 
   it("reads 100 counters in one Redis round trip, in the order asked", async () => {
     const ids = Array.from({ length: 100 }, () => randomUUID());
+    await Promise.all(ids.slice(0, 10).map((id) => seedPost(a, id)));
     await Promise.all(ids.slice(0, 10).map((id, i) => increment(id, i + 1)));
     const before = a.service.store.roundTrips("read");
     const result = await a.gql<{ counters: Array<{ resourceId: string; value: number }> }>(COUNTERS, {
@@ -75,29 +92,160 @@ describe("counters subgraph on Postgres shards, Kafka and Redis", () => {
 
   describe("idempotency keys", () => {
     it("counts a repeated key once and answers with the current value", async () => {
-      const id = randomUUID();
+      const id = await post();
       const key = randomUUID();
-      expect((await increment(id, 5, { idempotencyKey: key })).data?.incrementCounter.value).toBe(5);
-      expect((await increment(id, 5, { idempotencyKey: key })).data?.incrementCounter.value).toBe(5);
-      const concurrent = await Promise.all(Array.from({ length: 20 }, () => increment(id, 5, { idempotencyKey: "burst" })));
+      const viewer = freshViewer();
+      expect((await increment(id, 5, { idempotencyKey: key }, viewer)).data?.incrementCounter.value).toBe(5);
+      expect((await increment(id, 5, { idempotencyKey: key }, viewer)).data?.incrementCounter.value).toBe(5);
+      const other = freshViewer();
+      const concurrent = await Promise.all(
+        Array.from({ length: 20 }, () => increment(id, 5, { idempotencyKey: "burst" }, other)),
+      );
       expect(concurrent.filter((r) => r.errors)).toEqual([]);
       expect(await counterValue(id)).toBe(10);
       await waitFor(async () => (await persisted(id)).value === 10, { timeoutMs: 30_000, description: "10 persisted" });
     });
 
     it("rejects a key reused with a different delta with IDEMPOTENCY_KEY_REUSED", async () => {
-      const id = randomUUID();
-      await increment(id, 1, { idempotencyKey: "k" });
-      const reused = await increment(id, 2, { idempotencyKey: "k" });
+      const id = await post();
+      const viewer = freshViewer();
+      await increment(id, 1, { idempotencyKey: "k" }, viewer);
+      const reused = await increment(id, 2, { idempotencyKey: "k" }, viewer);
       expect(reused.errors?.[0]?.extensions).toMatchObject({ code: "IDEMPOTENCY_KEY_REUSED", field: "idempotencyKey" });
       expect(await counterValue(id)).toBe(1);
     });
 
     it("keeps keys of different viewers apart", async () => {
-      const id = randomUUID();
+      const id = await post();
       await increment(id, 1, { idempotencyKey: "same" }, "user-a");
       await increment(id, 1, { idempotencyKey: "same" }, "user-b");
       expect(await counterValue(id)).toBe(2);
+    });
+  });
+
+  describe("who may change which counter", () => {
+    it("refuses an anonymous incrementCounter with UNAUTHENTICATED and counts nothing", async () => {
+      const id = await post();
+      for (const type of ["VIEW", "SHARE"]) {
+        const result = await a.gql(INCREMENT, { input: { resourceId: id, type, delta: 1 } }, null);
+        expect(result.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+        expect(result.data).toBeNull();
+      }
+      // Anonymous callers had one shared idempotency namespace: it is gone with them.
+      const keyed = await a.gql(INCREMENT, { input: { resourceId: id, type: "VIEW", delta: 1, idempotencyKey: "k" } }, null);
+      expect(keyed.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+      expect(await counterValue(id)).toBe(0);
+      expect(await counterValue(id, "SHARE")).toBe(0);
+    });
+
+    it("refuses LIKE through incrementCounter with FORBIDDEN (likes go through likePost), the like count unchanged", async () => {
+      const id = await post();
+      await a.gql(LIKE, { id }, "liker");
+      const viewer = freshViewer();
+      for (const delta of [1, 100, -1]) {
+        const result = await a.gql(INCREMENT, { input: { resourceId: id, type: "LIKE", delta } }, viewer);
+        expect(result.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+        expect(result.errors?.[0]?.message).toMatch(/likePost/);
+      }
+      expect(await counterValue(id, "LIKE")).toBe(1);
+      const entities = await a.gql<{ _entities: Array<{ likeCount: number }> }>(POST_ENTITIES, {
+        reps: [{ __typename: "Post", id }],
+      });
+      expect(entities.data?._entities[0]?.likeCount).toBe(1);
+    });
+
+    it("refuses a negative delta with BAD_USER_INPUT: nobody takes views or shares away", async () => {
+      const id = await post();
+      await increment(id, 5, { type: "SHARE" });
+      const result = await increment(id, -3, { type: "SHARE" });
+      expect(result.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "delta" });
+      expect(await counterValue(id, "SHARE")).toBe(5);
+    });
+
+    it("answers NOT_FOUND for a resource that is not a live post, and counts nothing", async () => {
+      const unknown = randomUUID();
+      const result = await increment(unknown, 1);
+      expect(result.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+      expect(await counterValue(unknown)).toBe(0);
+
+      const deleted = await post();
+      await a.service.posts.recordDeleted({ postId: deleted, authorId: "author-1", deletedAt: new Date() });
+      expect((await increment(deleted, 1, { type: "SHARE" })).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+      expect(await counterValue(deleted, "SHARE")).toBe(0);
+    });
+  });
+
+  describe("rate limit per viewer and post", () => {
+    // The product's defaults (one view per viewer and post per minute, ten shares per hour), on the same deployment.
+    let limited: RunningCounters;
+    beforeAll(async () => {
+      limited = await startInstance({
+        ...deployment.env,
+        COUNTER_MAX_DELTA: "1",
+        COUNTERS_VIEW_RATE_LIMIT: "1",
+        COUNTERS_VIEW_RATE_WINDOW_MS: "60000",
+        COUNTERS_SHARE_RATE_LIMIT: "10",
+        COUNTERS_SHARE_RATE_WINDOW_MS: "3600000",
+      });
+    });
+    afterAll(async () => {
+      await limited?.stop();
+    });
+    const incrementOn = (resourceId: string, type: string, viewerId: string, extra: Record<string, unknown> = {}) =>
+      limited.gql<CounterData>(INCREMENT, { input: { resourceId, type, delta: 1, ...extra } }, viewerId);
+
+    it("counts one view per viewer and post per minute: RATE_LIMITED with retryAfterSeconds, others unaffected", async () => {
+      const [id, other] = [await post(), await post()];
+      const viewer = freshViewer();
+      expect((await incrementOn(id, "VIEW", viewer)).data?.incrementCounter.value).toBe(1);
+      const again = await incrementOn(id, "VIEW", viewer);
+      expect(again.data).toBeNull();
+      expect(again.errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");
+      const retryAfter = again.errors?.[0]?.extensions?.retryAfterSeconds;
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      // A flood changes nothing, for the counter or for the wait.
+      const flood = await Promise.all(Array.from({ length: 20 }, () => incrementOn(id, "VIEW", viewer)));
+      expect(flood.every((r) => r.errors?.[0]?.extensions?.code === "RATE_LIMITED")).toBe(true);
+      expect(await counterValue(id)).toBe(1);
+      // Another viewer of the same post, the same viewer on another post or sharing: each its own allowance.
+      expect((await incrementOn(id, "VIEW", freshViewer())).data?.incrementCounter.value).toBe(2);
+      expect((await incrementOn(other, "VIEW", viewer)).data?.incrementCounter.value).toBe(1);
+      expect((await incrementOn(id, "SHARE", viewer)).data?.incrementCounter.value).toBe(1);
+    });
+
+    it("lets ten shares through in a burst, then refuses", async () => {
+      const id = await post();
+      const viewer = freshViewer();
+      const results = await Promise.all(Array.from({ length: 15 }, () => incrementOn(id, "SHARE", viewer)));
+      expect(results.filter((r) => !r.errors)).toHaveLength(10);
+      expect(results.filter((r) => r.errors?.[0]?.extensions?.code === "RATE_LIMITED")).toHaveLength(5);
+      expect(await counterValue(id, "SHARE")).toBe(10);
+    });
+
+    it("answers a retried request with the same idempotencyKey instead of rate-limiting it", async () => {
+      const id = await post();
+      const viewer = freshViewer();
+      const first = await incrementOn(id, "VIEW", viewer, { idempotencyKey: "view-1" });
+      expect(first.data?.incrementCounter.value).toBe(1);
+      const replays = await Promise.all(
+        Array.from({ length: 5 }, () => incrementOn(id, "VIEW", viewer, { idempotencyKey: "view-1" })),
+      );
+      expect(replays.map((r) => r.errors)).toEqual(replays.map(() => undefined));
+      expect(replays.map((r) => r.data?.incrementCounter.value)).toEqual([1, 1, 1, 1, 1]);
+      // A new key is a new view: refused, and its key not burnt (a retry after the wait may count).
+      const fresh = await incrementOn(id, "VIEW", viewer, { idempotencyKey: "view-2" });
+      expect(fresh.errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");
+      const retried = await incrementOn(id, "VIEW", viewer, { idempotencyKey: "view-2" });
+      expect(retried.errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");
+      expect(await counterValue(id)).toBe(1);
+    });
+
+    it("counts refusals in plaza_counters_rate_limited_total", async () => {
+      const metric = await limited.service.metrics.registry.getSingleMetric("plaza_counters_rate_limited_total")?.get();
+      const total = (type: string) => metric?.values.find((v) => v.labels.type === type)?.value ?? 0;
+      expect(total("VIEW")).toBeGreaterThan(0);
+      expect(total("SHARE")).toBeGreaterThan(0);
     });
   });
 
@@ -105,11 +253,10 @@ describe("counters subgraph on Postgres shards, Kafka and Redis", () => {
     it.each([
       ["a delta of 0", { type: "VIEW", delta: 0 }],
       ["a delta beyond COUNTER_MAX_DELTA", { type: "VIEW", delta: 101 }],
-      ["a negative delta for LIKE", { type: "LIKE", delta: -1 }],
-      ["a correction below zero", { type: "SHARE", delta: -1 }],
+      ["a negative delta", { type: "SHARE", delta: -1 }],
     ])("rejects %s with BAD_USER_INPUT and counts nothing", async (_, input) => {
-      const id = randomUUID();
-      const result = await a.gql(INCREMENT, { input: { resourceId: id, ...input } });
+      const id = await post();
+      const result = await a.gql(INCREMENT, { input: { resourceId: id, ...input } }, freshViewer());
       expect(result.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "delta" });
       expect(result.data).toBeNull();
       expect(await counterValue(id, input.type)).toBe(0);
@@ -258,7 +405,7 @@ describe("counters subgraph on Postgres shards, Kafka and Redis", () => {
     it("resolves a whole _entities batch of posts in one Redis round trip", async () => {
       const postId = await createPost();
       await a.gql(LIKE, { id: postId }, "viewer");
-      await a.gql(INCREMENT, { input: { resourceId: postId, type: "VIEW", delta: 4 } });
+      await a.gql(INCREMENT, { input: { resourceId: postId, type: "VIEW", delta: 4 } }, "viewer");
       const reps = [postId, ...Array.from({ length: 30 }, () => randomUUID())].map((id) => ({ __typename: "Post", id }));
       // Only the read path counts: the service's background warm checks share the store.
       const before = a.service.store.roundTrips("read_posts");
@@ -274,7 +421,7 @@ describe("counters subgraph on Postgres shards, Kafka and Redis", () => {
 
   describe("counterChanged", () => {
     it("delivers new values over graphql-ws, coalesced, the last one always", async () => {
-      const id = randomUUID();
+      const id = await post();
       const client = a.wsClient();
       const sub = subscribe<{ counterChanged: { value: number } }>(client, COUNTER_CHANGED, { id, type: "VIEW" });
       await waitFor(async () => (await activeSubscriptions(a.service)) >= 1, { description: "subscription active" });
@@ -305,10 +452,10 @@ describe("counters subgraph on Postgres shards, Kafka and Redis", () => {
     it("delivers changes made on another instance of the service", async () => {
       const b = await startInstance(deployment.env);
       try {
-        const id = randomUUID();
+        const id = await post();
         const sub = subscribe<{ counterChanged: { value: number } }>(b.wsClient(), COUNTER_CHANGED, { id, type: "SHARE" });
         await waitFor(async () => (await activeSubscriptions(b.service)) >= 1, { description: "subscription active on b" });
-        await a.gql(INCREMENT, { input: { resourceId: id, type: "SHARE", delta: 7 } });
+        await a.gql(INCREMENT, { input: { resourceId: id, type: "SHARE", delta: 7 } }, freshViewer());
         await waitFor(() => sub.received.at(-1)?.counterChanged.value === 7, { description: "change from instance a reaches b" });
         sub.dispose();
       } finally {

@@ -11,7 +11,7 @@ import { startCountersService, type CountersService } from "../src/service.ts";
 export interface GqlResult<T = Record<string, unknown>> {
   status: number;
   data?: T | null;
-  errors?: Array<{ message: string; extensions?: { code?: string; field?: string } }>;
+  errors?: Array<{ message: string; extensions?: { code?: string; field?: string; retryAfterSeconds?: number } }>;
 }
 
 export interface RunningCounters {
@@ -162,6 +162,15 @@ export const LIKE = `mutation ($id: ID!) { likePost(postId: $id) { id likeCount 
 export const UNLIKE = `mutation ($id: ID!) { unlikePost(postId: $id) { id likeCount viewerHasLiked } }`;
 export const POST_ENTITIES = `query ($reps: [_Any!]!) { _entities(representations: $reps) { ... on Post { id likeCount viewCount viewerHasLiked } } }`;
 export const COUNTER_CHANGED = `subscription ($id: ID!, $type: CounterType!) { counterChanged(resourceId: $id, type: $type) { resourceId type value } }`;
+
+/** Records a live post straight into the instance's post projection (as PostCreated would); returns its id. */
+export async function seedPost(instance: RunningCounters, postId: string = randomUUID()): Promise<string> {
+  await instance.service.posts.recordCreated({ postId, authorId: "author-1", createdAt: new Date() });
+  return postId;
+}
+
+/** A viewer nobody else uses: increments by fresh viewers are never rate-limited. */
+export const freshViewer = () => `viewer-${randomUUID()}`;
 
 /** Announces a post as the posts subgraph would, and waits until the instance's projection knows it. */
 export async function createPost(instance: RunningCounters, postId: string = randomUUID()): Promise<string> {

@@ -1,6 +1,7 @@
 import { createEvent, CounterIncremented, PostLiked, PostUnliked } from "@plaza/events";
-import { badUserInput, notFound, PlazaError, unauthenticated } from "@plaza/kit";
+import { badUserInput, notFound, PlazaError, rateLimited, unauthenticated, type RateLimiter } from "@plaza/kit";
 import {
+  assertIncrementable,
   counterKeyString,
   likeCounterKey,
   validateDelta,
@@ -8,6 +9,7 @@ import {
   validateResourceId,
   type Counter,
   type CounterKey,
+  type IncrementableType,
 } from "../domain/counter.ts";
 import type { CounterLog } from "./ports/counter-log.port.ts";
 import type { CounterStore, LogPosition, PostCounts } from "./ports/counter-store.port.ts";
@@ -29,6 +31,13 @@ export interface CounterServiceDeps {
   rebuilder: Rebuilder;
   posts: PostDirectory;
   rules: CounterRules;
+  /**
+   * Per viewer and resource, one limiter per counted type (COUNTERS_VIEW_RATE_* / COUNTERS_SHARE_RATE_*); a call
+   * costs its delta. Keys: `<viewerId>|<resourceId>`.
+   */
+  limits: Record<IncrementableType, RateLimiter>;
+  /** A call refused by the rate limit (metrics). */
+  onRateLimited?: (type: IncrementableType) => void;
 }
 
 export interface IncrementInput extends CounterKey {
@@ -47,6 +56,7 @@ export interface PostCountsView {
 export interface CounterService {
   read(keys: readonly CounterKey[]): Promise<number[]>;
   readPosts(postIds: readonly string[], viewerId: string | null): Promise<Required<PostCountsView>[]>;
+  /** Views and shares of live posts by signed-in viewers, rate-limited per viewer and post. */
   increment(input: IncrementInput, viewerId: string | null): Promise<Counter>;
   like(postId: string, viewerId: string | null): Promise<PostCountsView>;
   unlike(postId: string, viewerId: string | null): Promise<PostCountsView>;
@@ -72,7 +82,7 @@ async function withRebuild<R extends { cold: boolean }>(
  * counters first (after Redis lost its data), which costs a second round trip only then.
  */
 export function createCounterService(deps: CounterServiceDeps): CounterService {
-  const { store, log, rebuilder, posts, rules } = deps;
+  const { store, log, rebuilder, posts, rules, limits } = deps;
 
   async function read(keys: readonly CounterKey[]): Promise<number[]> {
     if (keys.length > rules.batchLimit) throw badUserInput("keys", `at most ${rules.batchLimit} counters per request`);
@@ -110,16 +120,15 @@ export function createCounterService(deps: CounterServiceDeps): CounterService {
   }
 
   async function increment(input: IncrementInput, viewerId: string | null): Promise<Counter> {
-    const key: CounterKey = { resourceId: validateResourceId(input.resourceId), type: input.type };
-    const delta = validateDelta(key.type, input.delta, { maxDelta: rules.maxDelta });
+    if (!viewerId) throw unauthenticated("Sign in to count a view or a share");
+    const type = assertIncrementable(input.type);
+    const key: CounterKey = { resourceId: validateResourceId(input.resourceId), type };
+    const delta = validateDelta(input.delta, { maxDelta: rules.maxDelta });
     const idempotencyKey = validateIdempotencyKey(input.idempotencyKey);
-    if (delta < 0) {
-      // Best effort (a concurrent correction may still cross zero; reads never show less than 0).
-      const [current] = await read([key]);
-      if (current! + delta < 0) throw badUserInput("delta", `the counter is ${current}: it cannot go below zero`);
-    }
+    // Posts are the only counted resources: an id that is not a live post would be a counter nobody can see.
+    if (!(await posts.isLive(key.resourceId))) throw notFound("Post not found");
 
-    const scope = idempotencyKey === null ? null : `${viewerId ?? "-"}|${counterKeyString(key)}|${idempotencyKey}`;
+    const scope = idempotencyKey === null ? null : `${viewerId}|${counterKeyString(key)}|${idempotencyKey}`;
     if (scope) {
       const reservation = await store.reserveIdempotencyKey(scope, String(delta), rules.idempotencyTtlSeconds);
       if (!reservation.reserved) {
@@ -128,18 +137,34 @@ export function createCounterService(deps: CounterServiceDeps): CounterService {
             field: "idempotencyKey",
           });
         }
-        // Already counted (or being counted right now): answer with the current value.
+        // Already counted (or being counted right now): a replay, answered with the current value and never
+        // refused by the rate limit (the original call already paid for it).
         const [value] = await read([key]);
         return { ...key, value: value! };
       }
+    }
+
+    // Nothing counted when refused (or when the limiter fails): a retry with the same key must be able to count.
+    const release = async () => {
+      if (scope) await store.releaseIdempotencyKey(scope).catch(() => undefined);
+    };
+    const allowance = await limits[type].consume(`${viewerId}|${key.resourceId}`, delta).catch(async (err: unknown) => {
+      await release();
+      throw err;
+    });
+    if (!allowance.allowed) {
+      await release();
+      deps.onRateLimited?.(type);
+      throw rateLimited(`Too many ${type === "VIEW" ? "views" : "shares"} of this post: try again later`, allowance.retryAfterMs);
     }
 
     let position: LogPosition;
     try {
       position = await append(createEvent(CounterIncremented, counterKeyString(key), { ...key, delta, viewerId }));
     } catch (err) {
-      // Not recorded, so not counted: a retry with the same key must be able to count.
-      if (scope) await store.releaseIdempotencyKey(scope).catch(() => undefined);
+      // Not recorded, so not counted: a retry with the same key must be able to count. (The rate limit stays
+      // consumed: a failing append is no reason to allow more.)
+      await release();
       throw err;
     }
     const applied = await withRebuild(rebuilder, [key], () => store.applyIncrement(key, delta, position));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PlazaError } from "@plaza/kit";
 import {
+  assertIncrementable,
   counterKeyString,
   GRAPHQL_INT_MAX,
   parseCounterKeyString,
@@ -29,19 +30,27 @@ describe("counter domain", () => {
   });
 
   it.each([
-    ["zero", "VIEW", 0],
-    ["a fraction", "VIEW", 1.5],
-    ["beyond the bound", "VIEW", 101],
-    ["beyond the negative bound", "SHARE", -101],
-    ["negative for LIKE", "LIKE", -1],
-  ] as const)("rejects a delta that is %s with BAD_USER_INPUT on delta", (_, type, delta) => {
-    expect(codeOf(() => validateDelta(type, delta, { maxDelta: 100 }))).toEqual({ code: "BAD_USER_INPUT", field: "delta" });
+    ["zero", 0],
+    ["negative (views and shares only go up)", -1],
+    ["a fraction", 1.5],
+    ["beyond COUNTER_MAX_DELTA", 101],
+  ] as const)("rejects a delta that is %s with BAD_USER_INPUT on delta", (_, delta) => {
+    expect(codeOf(() => validateDelta(delta, { maxDelta: 100 }))).toEqual({ code: "BAD_USER_INPUT", field: "delta" });
+    expect(codeOf(() => validateDelta(delta === 101 ? 2 : delta, { maxDelta: 1 }))).toEqual({
+      code: "BAD_USER_INPUT",
+      field: "delta",
+    });
   });
 
-  it("accepts deltas within the bound, negative ones for VIEW and SHARE", () => {
-    expect(validateDelta("LIKE", 100, { maxDelta: 100 })).toBe(100);
-    expect(validateDelta("VIEW", -100, { maxDelta: 100 })).toBe(-100);
-    expect(validateDelta("SHARE", -1, { maxDelta: 100 })).toBe(-1);
+  it("accepts positive deltas within the bound", () => {
+    expect(validateDelta(1, { maxDelta: 1 })).toBe(1);
+    expect(validateDelta(100, { maxDelta: 100 })).toBe(100);
+  });
+
+  it("refuses LIKE in incrementCounter with FORBIDDEN: likes change through likePost/unlikePost", () => {
+    expect(codeOf(() => assertIncrementable("LIKE"))).toEqual({ code: "FORBIDDEN", field: undefined });
+    expect(assertIncrementable("VIEW")).toBe("VIEW");
+    expect(assertIncrementable("SHARE")).toBe("SHARE");
   });
 
   it("bounds resource ids and idempotency keys", () => {

@@ -1,4 +1,4 @@
-import { badUserInput } from "@plaza/kit";
+import { badUserInput, forbidden } from "@plaza/kit";
 
 export const COUNTER_TYPES = ["LIKE", "VIEW", "SHARE"] as const;
 export type CounterType = (typeof COUNTER_TYPES)[number];
@@ -43,20 +43,32 @@ export function validateResourceId(resourceId: string, field = "resourceId"): st
   return resourceId;
 }
 
+/** What `incrementCounter` may count: LIKE changes only through likePost/unlikePost (one like per user). */
+export type IncrementableType = Exclude<CounterType, "LIKE">;
+
+export function assertIncrementable(type: CounterType): IncrementableType {
+  if (type === "LIKE") {
+    throw forbidden("LIKE counts change only through likePost and unlikePost (one like per user)");
+  }
+  return type;
+}
+
 export interface DeltaRules {
-  /** COUNTER_MAX_DELTA: the largest |delta| one call may add. */
+  /** COUNTER_MAX_DELTA: the most one call may add. */
   maxDelta: number;
 }
 
 /**
- * A delta is a non-zero integer within ±maxDelta. LIKE only grows through incrementCounter (a like is withdrawn
- * with unlikePost), so a LIKE count can never go negative; VIEW and SHARE accept negative corrections.
+ * Views and shares only go up, by a positive integer of at most maxDelta (1 by default: one call is one view or
+ * one share by one viewer; each unit also costs one unit of the viewer's rate limit).
  */
-export function validateDelta(type: CounterType, delta: number, rules: DeltaRules): number {
-  if (!Number.isInteger(delta) || delta === 0) throw badUserInput("delta", "delta must be a non-zero integer");
-  if (Math.abs(delta) > rules.maxDelta)
-    throw badUserInput("delta", `delta must be between -${rules.maxDelta} and ${rules.maxDelta}`);
-  if (type === "LIKE" && delta < 0) throw badUserInput("delta", "a LIKE counter cannot be decremented: use unlikePost");
+export function validateDelta(delta: number, rules: DeltaRules): number {
+  if (!Number.isInteger(delta) || delta < 1 || delta > rules.maxDelta) {
+    throw badUserInput(
+      "delta",
+      rules.maxDelta === 1 ? "delta must be 1" : `delta must be an integer from 1 to ${rules.maxDelta}`,
+    );
+  }
   return delta;
 }
 
@@ -70,7 +82,8 @@ export function validateIdempotencyKey(key: string | null | undefined): string |
 
 /**
  * GraphQL `Int` is 32-bit while counts are kept in 64 bits: a count beyond 2^31-1 is reported as 2^31-1 (and a
- * negative one, only possible after over-eager VIEW/SHARE corrections, as 0) instead of failing the whole response.
+ * negative one, which only corrections accepted by earlier versions could leave, as 0) instead of failing the
+ * whole response.
  */
 export function toGraphQLCount(value: number): number {
   if (value > GRAPHQL_INT_MAX) return GRAPHQL_INT_MAX;

@@ -1,0 +1,2 @@
+export * from "./rate-limiter.port.ts";
+export * from "./memory-rate-limiter.ts";
