@@ -67,6 +67,8 @@ export type DeadLetterReason =
   /** The handler kept failing after every retry. */
   | "handler-failed";
 
+export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = ["unparseable", "invalid-event", "handler-failed"];
+
 /** A message a consumer group gave up on; it is parked so the group can move on. */
 export interface DeadLetter {
   groupId: string;

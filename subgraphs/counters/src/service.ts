@@ -178,6 +178,7 @@ export async function startCountersService(
         countersMetrics.persistedEvents.inc(applied);
         countersMetrics.persistBatchDuration.observe(ms / 1000);
       },
+      onDeadLetter: (reason) => countersMetrics.writeBehindDeadLetters.inc({ reason }),
     });
     teardown.push(() => writeBehind.stop());
     const rebuilder = createRebuilder({
