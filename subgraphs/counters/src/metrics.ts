@@ -24,6 +24,11 @@ export function createCountersMetrics(metrics: ServiceMetrics) {
     consumerLag: metrics.gauge("kafka_consumer_lag", "Write-behind consumer lag per counter log partition", ["partition"]),
     rebuilds: metrics.counter("rebuilds_total", "Hot store rebuilds from the durable copy", ["kind"]),
     rebuiltCounters: metrics.counter("rebuilt_counters_total", "Counters restored into the hot store by rebuilds", ["kind"]),
+    postLookups: metrics.counter(
+      "post_lookups_total",
+      "likePost/unlikePost on a post the projection does not know, by how it was resolved (found: asked the posts subgraph)",
+      ["result"],
+    ),
     activeSubscriptions: metrics.gauge("active_subscriptions", "counterChanged subscriptions open on this instance"),
     coalescedUpdates: metrics.counter("coalesced_updates_total", "Counter updates replaced by a newer one before delivery"),
   };
