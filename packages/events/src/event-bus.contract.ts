@@ -208,6 +208,7 @@ export function runEventBusContract(
         key: "a",
         error: "cannot handle this one",
         event: { id: poison.id },
+        consumer: expect.stringMatching(/^poison-/),
       });
       expect(deadLetters[0]!.attempts).toBeGreaterThan(1);
     });
@@ -267,6 +268,21 @@ export function runEventBusContract(
       }
       expect(received.some(({ meta }) => meta.attempt === 2)).toBe(true);
       expect(deadLetters).toEqual([]);
+    });
+
+    it("parks only the events of a failing batch that also fail on their own (cache invalidation, batch consumers)", async () => {
+      const { bus, ping, subscribeBatches, deadLetters, waitFor } = await setup(1);
+      const { received } = await subscribeBatches("poison-in-batch", (events) => {
+        if (events.some((event) => event.payload.poison)) throw new Error("cannot handle this batch");
+      });
+      const events = [ping("a", 1), ping("a", 2, { poison: true }), ping("a", 3)];
+      await bus.publish(events);
+
+      const handled = () => received.flatMap((batch) => batch.events.map((event) => event.id));
+      await waitFor(() => handled().length >= 2 && deadLetters.length >= 1, "good events handled, poison parked");
+      expect(handled()).toEqual([events[0]!.id, events[2]!.id]);
+      expect(deadLetters.map((deadLetter) => deadLetter.event?.id)).toEqual([events[1]!.id]);
+      expect(deadLetters[0]).toMatchObject({ reason: "handler-failed", consumer: expect.stringMatching(/^poison-in-batch-/) });
     });
 
     it("dead-letters each event of a batch whose handler keeps failing, and keeps consuming", async () => {

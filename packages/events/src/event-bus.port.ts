@@ -71,7 +71,10 @@ export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = ["unparseable", 
 
 /** A message a consumer group gave up on; it is parked so the group can move on. */
 export interface DeadLetter {
+  /** The consumer group on the broker (with the deployment's group prefix). */
   groupId: string;
+  /** The group id as the subscriber named it (without the deployment's group prefix). */
+  consumer: string;
   topic: string;
   partition: number;
   offset: string;
@@ -103,6 +106,11 @@ export interface EventBus {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Stops every subscription and releases connections. */
   close(): Promise<void>;
+  /**
+   * Calls `listener` after each message any of this bus's subscriptions parked (for metrics: one bus may serve several
+   * services in one process). Returns a function that removes the listener.
+   */
+  onDeadLetter?(listener: (deadLetter: DeadLetter) => void): () => void;
 }
 
 /** Retry policy for a failing handler before the message is dead-lettered. */

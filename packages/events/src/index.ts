@@ -16,6 +16,7 @@ export { parseEvent, parseEventWithDefinition, type ParsedEvent } from "./parse-
 export { createEventDispatcher, type EventDispatcher } from "./dispatch.ts";
 export * from "./event-bus.port.ts";
 export { backoffDelay, errorMessage, sleep } from "./retry.ts";
+export * from "./dead-letter-metrics.ts";
 export * from "./schemas/index.ts";
 export {
   createInProcessEventBus,

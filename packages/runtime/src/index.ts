@@ -2,3 +2,4 @@ export * from "./event-bus-from-config.ts";
 export * from "./redis-from-config.ts";
 export * from "./subgraph-config.ts";
 export * from "./subgraph-storage.ts";
+export * from "./dead-letter-counter.ts";

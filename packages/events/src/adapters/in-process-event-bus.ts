@@ -105,6 +105,7 @@ export function createInProcessEventBus(options: InProcessEventBusOptions = {}):
   const topics = new Map<string, PartitionLog[]>();
   const groups = new Map<string, Group>();
   const deadLetters: DeadLetter[] = [];
+  const deadLetterListeners = new Set<(deadLetter: DeadLetter) => void>();
   let nextMemberId = 1;
   let closed = false;
 
@@ -175,6 +176,7 @@ export function createInProcessEventBus(options: InProcessEventBusOptions = {}):
       if (!outcome.ok) {
         recordDeadLetter({
           groupId: group.id,
+          consumer: group.id,
           topic,
           partition,
           offset,
@@ -204,10 +206,12 @@ export function createInProcessEventBus(options: InProcessEventBusOptions = {}):
       },
       "event dead-lettered",
     );
-    try {
-      options.onDeadLetter?.(deadLetter);
-    } catch (error) {
-      logger?.error({ err: error }, "onDeadLetter callback failed");
+    for (const listener of [options.onDeadLetter, ...deadLetterListeners]) {
+      try {
+        listener?.(deadLetter);
+      } catch (error) {
+        logger?.error({ err: error }, "onDeadLetter callback failed");
+      }
     }
   }
 
@@ -310,6 +314,11 @@ export function createInProcessEventBus(options: InProcessEventBusOptions = {}):
     },
 
     deadLetters: () => [...deadLetters],
+
+    onDeadLetter(listener) {
+      deadLetterListeners.add(listener);
+      return () => deadLetterListeners.delete(listener);
+    },
 
     async idle() {
       for (;;) {
