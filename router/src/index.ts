@@ -10,7 +10,11 @@ import { createRouterMetrics } from "./metrics.ts";
 
 export { buildRouter, type Router, type RouterDeps } from "./app.ts";
 export { createRouterMetrics, type RouterMetrics } from "./metrics.ts";
-export { createResponseCacheFromConfig, type ConfiguredResponseCache } from "./cache/response-cache-from-config.ts";
+export {
+  countRouterDeadLetters,
+  createResponseCacheFromConfig,
+  type ConfiguredResponseCache,
+} from "./cache/response-cache-from-config.ts";
 export type { InvalidationNotice, RouterResponseCache } from "./cache/response-cache.ts";
 
 async function main(): Promise<void> {

@@ -41,7 +41,7 @@ export interface ConfiguredResponseCache {
 }
 
 /** `plaza_router_event_dead_letters_total`: invalidation events the router's consumer parked (same labels as the subgraphs'). */
-function countRouterDeadLetters(bus: EventBus, metrics: RouterMetrics): () => void {
+export function countRouterDeadLetters(bus: EventBus, metrics: RouterMetrics): () => void {
   const name = metrics.name("event_dead_letters_total");
   const counter =
     (metrics.registry.getSingleMetric(name) as Counter<(typeof DEAD_LETTER_LABEL_NAMES)[number]> | undefined) ??

@@ -20,6 +20,10 @@ export function createCountersMetrics(metrics: ServiceMetrics) {
       "Counter log events the write-behind parked on the dead-letter topic (cannot be applied to Postgres, or undecodable)",
       ["reason"],
     ),
+    writeBehindOutageRetries: metrics.counter(
+      "write_behind_outage_retries_total",
+      "Write-behind rounds that failed because Postgres was unreachable (it waits and retries; nothing is parked)",
+    ),
     persistBatchDuration: metrics.histogram("persist_batch_duration_seconds", "Duration of one write-behind batch (all shards)"),
     consumerLag: metrics.gauge("kafka_consumer_lag", "Write-behind consumer lag per counter log partition", ["partition"]),
     rebuilds: metrics.counter("rebuilds_total", "Hot store rebuilds from the durable copy", ["kind"]),

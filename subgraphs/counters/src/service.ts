@@ -182,6 +182,7 @@ export async function startCountersService(
         countersMetrics.persistBatchDuration.observe(ms / 1000);
       },
       onDeadLetter: (reason) => countersMetrics.writeBehindDeadLetters.inc({ reason }),
+      onOutageRetry: () => countersMetrics.writeBehindOutageRetries.inc(),
     });
     teardown.push(() => writeBehind.stop());
     const rebuilder = createRebuilder({

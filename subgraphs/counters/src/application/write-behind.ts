@@ -21,6 +21,8 @@ export interface WriteBehindDeps {
   logger: Logger;
   /** After each persisted batch: events applied (duplicates excluded) and how long it took. */
   onBatch?: (applied: number, durationMs: number) => void;
+  /** A round of retries failed because the durable copy is unreachable (the write-behind waits, it parks nothing). */
+  onOutageRetry?: () => void;
   /** An event (or an undecodable message) was parked on the dead-letter topic. */
   onDeadLetter?: (reason: DeadLetterReason) => void;
   retry?: Partial<WriteBehindRetry>;
@@ -139,6 +141,7 @@ export async function startWriteBehind(deps: WriteBehindDeps): Promise<LogConsum
         { partition: batch.partition, lastOffset: batch.lastOffset, attempt, err: failure },
         "write-behind cannot reach the durable copy; retrying",
       );
+      deps.onOutageRetry?.();
       await pause(attempt);
     }
   }
