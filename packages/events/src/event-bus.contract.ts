@@ -213,6 +213,40 @@ export function runEventBusContract(
       expect(deadLetters[0]!.attempts).toBeGreaterThan(1);
     });
 
+    it("waits out an outage of the handler's dependencies instead of dead-lettering, then parks only a bad event", async () => {
+      const { bus, topic, ping, deadLetters, waitFor } = await setup(1);
+      let down = true;
+      let probes = 0;
+      const handled: string[] = [];
+      await bus.subscribe({
+        groupId: `outage-${randomUUID().slice(0, 8)}`,
+        topics: [topic],
+        fromBeginning: true,
+        handler: (event) => {
+          if (down) throw new Error("database unreachable");
+          if ((event.payload as PingPayload).poison) throw new Error("cannot handle this one");
+          handled.push(event.id);
+        },
+        dependenciesUp: async () => {
+          probes += 1;
+          if (down) throw new Error("database unreachable");
+        },
+      });
+      const first = ping("a", 1);
+      await bus.publish([first]);
+      await waitFor(() => probes >= 3, "several outage rounds");
+      expect(deadLetters).toEqual([]);
+      expect(handled).toEqual([]);
+
+      down = false;
+      const poison = ping("a", 2, { poison: true });
+      const last = ping("a", 3);
+      await bus.publish([poison, last]);
+      await waitFor(() => handled.length >= 2 && deadLetters.length >= 1, "recovered, poison parked");
+      expect(handled).toEqual([first.id, last.id]);
+      expect(deadLetters.map((deadLetter) => deadLetter.event?.id)).toEqual([poison.id]);
+    });
+
     it("hands a stopped member's work to the rest of its group", async () => {
       const { bus, ping, subscribe, waitFor } = await setup(4);
       const leaving = await subscribe("handover");

@@ -37,6 +37,12 @@ interface SubscribeCommon {
   topics: readonly string[];
   /** For a group without a committed position: start at the oldest retained event instead of the newest. */
   fromBeginning?: boolean;
+  /**
+   * Resolves when what the handler depends on (its database, its cache) is reachable. Given, an event whose handler
+   * failed every retry is dead-lettered only if this resolves: while it rejects (an outage, not a bad event) the
+   * consumer keeps retrying the event with backoff and parks nothing.
+   */
+  dependenciesUp?: () => Promise<void>;
 }
 
 /** A subscription handles events one at a time (`handler`) or a batch at a time (`batchHandler`). */

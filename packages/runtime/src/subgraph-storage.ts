@@ -12,6 +12,11 @@ import {
 export interface SubgraphStorage<C> {
   shards: PrismaShards<C>;
   relay: OutboxRelay;
+  /**
+   * Resolves when every shard answers: an event consumer's `dependenciesUp`, so events that fail during a database
+   * outage are retried rather than dead-lettered.
+   */
+  reachable(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -82,6 +87,9 @@ export async function openSubgraphStorage<C extends SqlClient>(opts: {
   return {
     shards,
     relay,
+    async reachable() {
+      await Promise.all(shards.all.map((shard) => shard.sql.query("SELECT 1")));
+    },
     async close() {
       stopCountingDeadLetters();
       await relay.stop();

@@ -205,7 +205,13 @@ export async function startCountersService(
       isPostId: isId,
       onMiss: (result) => countersMetrics.postLookups.inc({ result }),
     });
-    const projection: Subscription = await startPostProjectionConsumer({ bus: deps.bus, posts: postProjection, logger });
+    const projection: Subscription = await startPostProjectionConsumer({
+      bus: deps.bus,
+      posts: postProjection,
+      logger,
+      // Shards down: the events wait (retried), they are not dead-lettered.
+      dependenciesUp: () => storage.reachable(),
+    });
     teardown.push(() => projection.stop());
     const warmWatcher = startWarmWatcher({ store: hot.store, rebuilder, intervalMs: config.COUNTERS_WARM_CHECK_MS, logger });
     teardown.push(() => warmWatcher.stop());

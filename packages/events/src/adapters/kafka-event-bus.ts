@@ -23,7 +23,7 @@ import {
 } from "../event-bus.port.ts";
 import { parseEventWithDefinition } from "../parse-event.ts";
 import { eventRegistry, type EventRegistry } from "../registry.ts";
-import { errorMessage, runWithRetry } from "../retry.ts";
+import { errorMessage, retryThroughOutage, runWithRetry } from "../retry.ts";
 import { runAndKeepRunning } from "./kafka-consumer-restart.ts";
 import { deadLetterTopic } from "../topics.ts";
 import { createKafkaClient, type KafkaClient } from "./kafka-client.ts";
@@ -338,6 +338,36 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
       });
       if (outcome.ok) return { ok: true };
       if (outcome.aborted) throw new ConsumerStoppingError(`Consumer ${groupId} stopping`);
+      const dependenciesUp = subscribeOptions.dependenciesUp;
+      if (dependenciesUp) {
+        let lastError = outcome.error;
+        const verdict = await retryThroughOutage(
+          async () => {
+            try {
+              await run(outcome.attempts + 1);
+            } catch (error) {
+              lastError = error;
+              throw error;
+            }
+          },
+          dependenciesUp,
+          {
+            signal: stopping.signal,
+            initialBackoffMs: retryPolicy.initialBackoffMs,
+            maxBackoffMs: retryPolicy.maxBackoffMs,
+            onOutage: async (round, error) => {
+              logger.warn(
+                { err: error, groupId, round, ...context },
+                "handler's dependencies are down; retrying, not dead-lettering",
+              );
+              await heartbeat().catch(() => undefined);
+            },
+          },
+        );
+        if (verdict === "ok") return { ok: true };
+        if (verdict === "aborted") throw new ConsumerStoppingError(`Consumer ${groupId} stopping`);
+        return { ok: false, error: lastError, attempts: outcome.attempts };
+      }
       return { ok: false, error: outcome.error, attempts: outcome.attempts };
     }
 
