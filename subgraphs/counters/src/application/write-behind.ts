@@ -78,7 +78,8 @@ export async function startWriteBehind(deps: WriteBehindDeps): Promise<LogConsum
   async function applyAlone(partition: number, record: LoggedEvent, lastOffset: number): Promise<number> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= retry.isolatedAttempts; attempt++) {
-      if (attempt > 1) await pause(attempt - 1);
+      // Short and bounded, and not cut short by a stop: a graceful shutdown still drains past a bad event.
+      if (attempt > 1) await sleep(backoffDelay(attempt - 1, retry.initialMs, retry.maxMs / 10));
       try {
         return await apply(partition, [record], lastOffset);
       } catch (error) {
