@@ -9,7 +9,11 @@ import { routerFromConfig } from "./router-from-config.ts";
 
 export { buildRouter, type Router, type RouterDeps } from "./app.ts";
 export { createRouterMetrics, type RouterMetrics } from "./metrics.ts";
-export { createResponseCacheFromConfig, type ConfiguredResponseCache } from "./cache/response-cache-from-config.ts";
+export {
+  countRouterDeadLetters,
+  createResponseCacheFromConfig,
+  type ConfiguredResponseCache,
+} from "./cache/response-cache-from-config.ts";
 export { routerFromConfig, type RouterFromConfig } from "./router-from-config.ts";
 export type { InvalidationNotice, RouterResponseCache } from "./cache/response-cache.ts";
 

@@ -208,8 +208,43 @@ export function runEventBusContract(
         key: "a",
         error: "cannot handle this one",
         event: { id: poison.id },
+        consumer: expect.stringMatching(/^poison-/),
       });
       expect(deadLetters[0]!.attempts).toBeGreaterThan(1);
+    });
+
+    it("waits out an outage of the handler's dependencies instead of dead-lettering, then parks only a bad event", async () => {
+      const { bus, topic, ping, deadLetters, waitFor } = await setup(1);
+      let down = true;
+      let probes = 0;
+      const handled: string[] = [];
+      await bus.subscribe({
+        groupId: `outage-${randomUUID().slice(0, 8)}`,
+        topics: [topic],
+        fromBeginning: true,
+        handler: (event) => {
+          if (down) throw new Error("database unreachable");
+          if ((event.payload as PingPayload).poison) throw new Error("cannot handle this one");
+          handled.push(event.id);
+        },
+        dependenciesUp: async () => {
+          probes += 1;
+          if (down) throw new Error("database unreachable");
+        },
+      });
+      const first = ping("a", 1);
+      await bus.publish([first]);
+      await waitFor(() => probes >= 3, "several outage rounds");
+      expect(deadLetters).toEqual([]);
+      expect(handled).toEqual([]);
+
+      down = false;
+      const poison = ping("a", 2, { poison: true });
+      const last = ping("a", 3);
+      await bus.publish([poison, last]);
+      await waitFor(() => handled.length >= 2 && deadLetters.length >= 1, "recovered, poison parked");
+      expect(handled).toEqual([first.id, last.id]);
+      expect(deadLetters.map((deadLetter) => deadLetter.event?.id)).toEqual([poison.id]);
     });
 
     it("hands a stopped member's work to the rest of its group", async () => {
@@ -267,6 +302,21 @@ export function runEventBusContract(
       }
       expect(received.some(({ meta }) => meta.attempt === 2)).toBe(true);
       expect(deadLetters).toEqual([]);
+    });
+
+    it("parks only the events of a failing batch that also fail on their own (cache invalidation, batch consumers)", async () => {
+      const { bus, ping, subscribeBatches, deadLetters, waitFor } = await setup(1);
+      const { received } = await subscribeBatches("poison-in-batch", (events) => {
+        if (events.some((event) => event.payload.poison)) throw new Error("cannot handle this batch");
+      });
+      const events = [ping("a", 1), ping("a", 2, { poison: true }), ping("a", 3)];
+      await bus.publish(events);
+
+      const handled = () => received.flatMap((batch) => batch.events.map((event) => event.id));
+      await waitFor(() => handled().length >= 2 && deadLetters.length >= 1, "good events handled, poison parked");
+      expect(handled()).toEqual([events[0]!.id, events[2]!.id]);
+      expect(deadLetters.map((deadLetter) => deadLetter.event?.id)).toEqual([events[1]!.id]);
+      expect(deadLetters[0]).toMatchObject({ reason: "handler-failed", consumer: expect.stringMatching(/^poison-in-batch-/) });
     });
 
     it("dead-letters each event of a batch whose handler keeps failing, and keeps consuming", async () => {

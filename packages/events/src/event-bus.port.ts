@@ -37,6 +37,12 @@ interface SubscribeCommon {
   topics: readonly string[];
   /** For a group without a committed position: start at the oldest retained event instead of the newest. */
   fromBeginning?: boolean;
+  /**
+   * Resolves when what the handler depends on (its database, its cache) is reachable. Given, an event whose handler
+   * failed every retry is dead-lettered only if this resolves: while it rejects (an outage, not a bad event) the
+   * consumer keeps retrying the event with backoff and parks nothing.
+   */
+  dependenciesUp?: () => Promise<void>;
 }
 
 /** A subscription handles events one at a time (`handler`) or a batch at a time (`batchHandler`). */
@@ -67,9 +73,14 @@ export type DeadLetterReason =
   /** The handler kept failing after every retry. */
   | "handler-failed";
 
+export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = ["unparseable", "invalid-event", "handler-failed"];
+
 /** A message a consumer group gave up on; it is parked so the group can move on. */
 export interface DeadLetter {
+  /** The consumer group on the broker (with the deployment's group prefix). */
   groupId: string;
+  /** The group id as the subscriber named it (without the deployment's group prefix). */
+  consumer: string;
   topic: string;
   partition: number;
   offset: string;
@@ -101,6 +112,11 @@ export interface EventBus {
   subscribe(options: SubscribeOptions): Promise<Subscription>;
   /** Stops every subscription and releases connections. */
   close(): Promise<void>;
+  /**
+   * Calls `listener` after each message any of this bus's subscriptions parked (for metrics: one bus may serve several
+   * services in one process). Returns a function that removes the listener.
+   */
+  onDeadLetter?(listener: (deadLetter: DeadLetter) => void): () => void;
 }
 
 /** Retry policy for a failing handler before the message is dead-lettered. */

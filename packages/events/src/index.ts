@@ -15,6 +15,8 @@ export { createEvent, type CreateEventOptions } from "./create-event.ts";
 export { parseEvent, parseEventWithDefinition, type ParsedEvent } from "./parse-event.ts";
 export { createEventDispatcher, type EventDispatcher } from "./dispatch.ts";
 export * from "./event-bus.port.ts";
+export { backoffDelay, errorMessage, sleep } from "./retry.ts";
+export * from "./dead-letter-metrics.ts";
 export * from "./schemas/index.ts";
 export {
   createInProcessEventBus,

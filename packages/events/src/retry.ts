@@ -52,3 +52,46 @@ export async function runWithRetry(
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+const PROBE_TIMEOUT_MS = 5_000;
+
+/**
+ * After a handler used up its retries: while `dependenciesUp` rejects (an outage), waits with backoff and runs the
+ * handler again, never giving up; resolves `ok` once a run succeeds, or `failed` once the dependencies are up and
+ * the handler still fails (a bad event: the caller dead-letters it). `aborted` when `signal` aborts meanwhile.
+ */
+export async function retryThroughOutage(
+  run: () => Promise<void>,
+  dependenciesUp: () => Promise<void>,
+  options: {
+    signal?: AbortSignal;
+    initialBackoffMs: number;
+    maxBackoffMs: number;
+    onOutage?: (round: number, error: unknown) => Promise<void> | void;
+  },
+): Promise<"ok" | "failed" | "aborted"> {
+  for (let round = 1; ; round++) {
+    if (options.signal?.aborted) return "aborted";
+    try {
+      // A probe that hangs (a client queueing commands until it reconnects) counts as down.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        dependenciesUp(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("dependencies probe timed out")), PROBE_TIMEOUT_MS);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      return "failed";
+    } catch (error) {
+      await options.onOutage?.(round, error);
+    }
+    await sleep(backoffDelay(round, options.initialBackoffMs, options.maxBackoffMs), options.signal);
+    if (options.signal?.aborted) return "aborted";
+    try {
+      await run();
+      return "ok";
+    } catch {
+      // Still failing: check the dependencies again.
+    }
+  }
+}

@@ -65,7 +65,11 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
   }
   let counters: CountersService;
   try {
-    counters = await startCountersService(countersConfig, { bus, logger });
+    // Started after posts: the posts subgraph's bound port wins over COUNTERS_POSTS_URL (as for the router's URLs).
+    counters = await startCountersService(
+      { ...countersConfig, COUNTERS_POSTS_URL: `http://127.0.0.1:${posts.port}/graphql` },
+      { bus, logger },
+    );
   } catch (err) {
     await posts.stop();
     await users.stop();

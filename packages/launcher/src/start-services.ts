@@ -26,6 +26,11 @@ const services: Array<{ name: string; entry: string }> = [
   { name: "router", entry: "router/src/index.ts" },
 ];
 
+// The counters subgraph asks the posts subgraph about posts it has not projected yet: wherever posts listens.
+if (!process.env.COUNTERS_POSTS_URL && process.env.POSTS_PORT) {
+  process.env.COUNTERS_POSTS_URL = `http://127.0.0.1:${process.env.POSTS_PORT}/graphql`;
+}
+
 const children: ChildProcess[] = [];
 let stopping = false;
 for (const service of services) {

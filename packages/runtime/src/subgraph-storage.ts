@@ -1,5 +1,6 @@
 import { createOutboxRelay, type EventBus, type OutboxRelay, type SqlClient } from "@plaza/events";
 import type { Health, Logger, ServiceMetrics } from "@plaza/kit";
+import { countEventDeadLetters } from "./dead-letter-counter.ts";
 import {
   createPrismaShards,
   migrateShards,
@@ -11,13 +12,18 @@ import {
 export interface SubgraphStorage<C> {
   shards: PrismaShards<C>;
   relay: OutboxRelay;
+  /**
+   * Resolves when every shard answers: an event consumer's `dependenciesUp`, so events that fail during a database
+   * outage are retried rather than dead-lettered.
+   */
+  reachable(): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
  * What every subgraph with its own sharded database needs, wired once: a Prisma client per shard, migrations
  * (embedded mode applies them at start; real deployments run `npm run db:migrate`), the outbox relay, a
- * readiness check per shard and the outbox backlog gauge.
+ * readiness check per shard, the outbox backlog gauge, and the count of its event consumers' dead letters.
  */
 export async function openSubgraphStorage<C extends SqlClient>(opts: {
   service: string;
@@ -75,11 +81,17 @@ export async function openSubgraphStorage<C extends SqlClient>(opts: {
     });
   }
   relay.start();
+  // Every subgraph with storage also consumes events: its consumers' dead letters are counted in its metrics.
+  const stopCountingDeadLetters = countEventDeadLetters({ bus: opts.bus, service: opts.service, metrics: opts.metrics });
 
   return {
     shards,
     relay,
+    async reachable() {
+      await Promise.all(shards.all.map((shard) => shard.sql.query("SELECT 1")));
+    },
     async close() {
+      stopCountingDeadLetters();
       await relay.stop();
       await shards.close();
     },

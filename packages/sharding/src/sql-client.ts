@@ -58,6 +58,12 @@ export function createPostgresSqlClient(pool: pg.Pool, ownsPool = true): SqlClie
     async transaction<T>(fn: (tx: SqlQueryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       let broken = false;
+      // A checked-out client has no pool listener: a connection lost between two statements (Postgres restarting,
+      // a network cut) would otherwise be an uncaught 'error' event that ends the process. The statement fails instead.
+      const onError = () => {
+        broken = true;
+      };
+      client.on("error", onError);
       try {
         await client.query("BEGIN");
         const result = await fn(queryable(client));
@@ -69,6 +75,7 @@ export function createPostgresSqlClient(pool: pg.Pool, ownsPool = true): SqlClie
         });
         throw error;
       } finally {
+        client.off("error", onError);
         client.release(broken);
       }
     },

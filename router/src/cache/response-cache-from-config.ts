@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
-import { createKafkaEventBus, type EventBus } from "@plaza/events";
+import type { Counter } from "prom-client";
+import { createKafkaEventBus, DEAD_LETTER_LABEL_NAMES, watchDeadLetters, type EventBus } from "@plaza/events";
 import type { Logger } from "@plaza/kit";
 import type { RouterConfig } from "../env.ts";
 import type { RouterMetrics } from "../metrics.ts";
@@ -39,6 +40,19 @@ export interface ConfiguredResponseCache {
   close(): Promise<void>;
 }
 
+/** `plaza_router_event_dead_letters_total`: invalidation events the router's consumer parked (same labels as the subgraphs'). */
+export function countRouterDeadLetters(bus: EventBus, metrics: RouterMetrics): () => void {
+  const name = metrics.name("event_dead_letters_total");
+  const counter =
+    (metrics.registry.getSingleMetric(name) as Counter<(typeof DEAD_LETTER_LABEL_NAMES)[number]> | undefined) ??
+    metrics.counter(
+      "event_dead_letters_total",
+      "Events the router's consumers parked on a dead-letter topic (<topic>.dlq), by consumer group, topic and reason",
+      DEAD_LETTER_LABEL_NAMES,
+    );
+  return watchDeadLetters(bus, "router", (labels) => counter.inc(labels));
+}
+
 /**
  * The response cache as configured: Redis behind the in-process level when REDIS_URL is set, invalidation events
  * from `bus` (the launcher's shared bus) or, for a router on its own, from Kafka when KAFKA_BROKERS is set.
@@ -67,6 +81,7 @@ export function createResponseCacheFromConfig(
         })
       : undefined;
   const bus = deps.bus ?? ownBus;
+  const stopCountingDeadLetters = bus ? countRouterDeadLetters(bus, deps.metrics) : () => undefined;
   const cache = createRouterResponseCache({
     policy:
       deps.policy ??
@@ -87,6 +102,7 @@ export function createResponseCacheFromConfig(
   return {
     cache,
     async close() {
+      stopCountingDeadLetters();
       await cache.close();
       redis?.disconnect();
       await ownBus?.close();

@@ -37,6 +37,8 @@ export const countersEnvSchema = commonSubgraphEnv
     COUNTERS_REBUILD_TIMEOUT_MS: int(100, 10 * 60_000, 15_000),
     /** How often an instance checks whether Redis lost its data (and rebuilds it all in the background). */
     COUNTERS_WARM_CHECK_MS: int(100, 10 * 60_000, 5_000),
+    /** The posts subgraph's GraphQL endpoint: asked whether a post exists when the post projection has not seen it yet. */
+    COUNTERS_POSTS_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:4002/graphql"),
   })
   .superRefine((env, ctx) => {
     // A call's delta is its cost in the rate limit: a delta no limit could ever grant would be refused forever.

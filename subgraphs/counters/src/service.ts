@@ -11,6 +11,7 @@ import {
   type SubgraphServer,
 } from "@plaza/kit";
 import { createRedisFromConfig, createRedisRateLimiter, openSubgraphStorage } from "@plaza/runtime";
+import { isId } from "@plaza/sharding";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { buildCountersApp } from "./app.ts";
 import type { CountersConfig } from "./env.ts";
@@ -19,6 +20,8 @@ import { createCounterService, type CounterService } from "./application/counter
 import { createRebuilder, type Rebuilder } from "./application/rebuild.ts";
 import { startWarmWatcher } from "./application/warm-watcher.ts";
 import { startWriteBehind } from "./application/write-behind.ts";
+import { createReadThroughPostDirectory } from "./application/read-through-post-directory.ts";
+import { createPostsLookup } from "./adapters/http/posts-lookup.ts";
 import type { CounterChanges } from "./application/ports/counter-changes.port.ts";
 import type { CounterLog, LogConsumer } from "./application/ports/counter-log.port.ts";
 import type { CounterSnapshots } from "./application/ports/counter-snapshots.port.ts";
@@ -215,6 +218,8 @@ export async function startCountersService(
         countersMetrics.persistedEvents.inc(applied);
         countersMetrics.persistBatchDuration.observe(ms / 1000);
       },
+      onDeadLetter: (reason) => countersMetrics.writeBehindDeadLetters.inc({ reason }),
+      onOutageRetry: () => countersMetrics.writeBehindOutageRetries.inc(),
     });
     teardown.push(() => writeBehind.stop());
     const rebuilder = createRebuilder({
@@ -228,8 +233,22 @@ export async function startCountersService(
         countersMetrics.rebuiltCounters.inc({ kind }, counters);
       },
     });
-    const posts = createPrismaPostDirectory({ shards: storage.shards.router });
-    const projection: Subscription = await startPostProjectionConsumer({ bus: deps.bus, posts, logger });
+    const postProjection = createPrismaPostDirectory({ shards: storage.shards.router });
+    // A post created a moment ago may not be projected yet: the posts subgraph is asked on a miss only.
+    const posts = createReadThroughPostDirectory({
+      projection: postProjection,
+      lookup: createPostsLookup({ url: config.COUNTERS_POSTS_URL, internalAuthKey: config.INTERNAL_AUTH_KEY }),
+      logger,
+      isPostId: isId,
+      onMiss: (result) => countersMetrics.postLookups.inc({ result }),
+    });
+    const projection: Subscription = await startPostProjectionConsumer({
+      bus: deps.bus,
+      posts: postProjection,
+      logger,
+      // Shards down: the events wait (retried), they are not dead-lettered.
+      dependenciesUp: () => storage.reachable(),
+    });
     teardown.push(() => projection.stop());
     const warmWatcher = startWarmWatcher({ store: hot.store, rebuilder, intervalMs: config.COUNTERS_WARM_CHECK_MS, logger });
     teardown.push(() => warmWatcher.stop());

@@ -115,8 +115,10 @@ export async function startPostsService(config: PostsConfig, deps: { bus: EventB
   };
   try {
     await live.start();
-    consumers.push(await startFollowProjectionConsumer({ bus: deps.bus, fanOut }));
-    consumers.push(await startFanOutConsumer({ bus: deps.bus, fanOut }));
+    // Postgres (and Redis) down is an outage to wait out, not a reason to dead-letter the events meanwhile.
+    const dependenciesUp = async () => void (await Promise.all([storage.reachable(), redis?.ping()]));
+    consumers.push(await startFollowProjectionConsumer({ bus: deps.bus, fanOut, dependenciesUp }));
+    consumers.push(await startFanOutConsumer({ bus: deps.bus, fanOut, dependenciesUp }));
     // The cache starts empty, so it needs no catch-up: a fresh group per start (old ones expire in Kafka).
     if (cache) {
       const instanceId = `${hostname()}.${randomUUID().slice(0, 8)}`;

@@ -57,7 +57,7 @@ export async function startUsersService(config: UsersConfig, deps: { bus: EventB
   try {
     // Both groups join at once; if either fails, the other is still stopped below.
     const [followerIndex, entityCache] = await Promise.allSettled([
-      startFollowerIndexConsumer({ bus: deps.bus, users, logger }),
+      startFollowerIndexConsumer({ bus: deps.bus, users, logger, dependenciesUp: () => storage.reachable() }),
       // The cache starts empty, so it needs no catch-up: a fresh group per start (old ones expire in Kafka).
       cache && startUserCacheInvalidation({ bus: deps.bus, cache, instanceId: `${hostname()}.${randomUUID().slice(0, 8)}` }),
     ]);

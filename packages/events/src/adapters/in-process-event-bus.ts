@@ -11,7 +11,7 @@ import {
 } from "../event-bus.port.ts";
 import { parseEventWithDefinition } from "../parse-event.ts";
 import { eventRegistry, type EventRegistry } from "../registry.ts";
-import { errorMessage, runWithRetry } from "../retry.ts";
+import { errorMessage, retryThroughOutage, runWithRetry } from "../retry.ts";
 
 export interface InProcessEventBusOptions {
   logger?: Logger;
@@ -48,6 +48,7 @@ interface Member {
   id: number;
   topics: Set<string>;
   handler: EventHandler;
+  dependenciesUp?: () => Promise<void>;
   abort: AbortController;
   /** Handler runs in progress, awaited by `stop()`. */
   inFlight: Set<Promise<unknown>>;
@@ -105,6 +106,7 @@ export function createInProcessEventBus(options: InProcessEventBusOptions = {}):
   const topics = new Map<string, PartitionLog[]>();
   const groups = new Map<string, Group>();
   const deadLetters: DeadLetter[] = [];
+  const deadLetterListeners = new Set<(deadLetter: DeadLetter) => void>();
   let nextMemberId = 1;
   let closed = false;
 
@@ -163,11 +165,21 @@ export function createInProcessEventBus(options: InProcessEventBusOptions = {}):
 
       const entry = log.entries[position - log.base]!;
       const offset = String(position);
-      const delivery = runWithRetry(
-        async (attempt) => owner.handler(structuredClone(entry.event), { topic, partition, offset, attempt }),
-        retry,
-        { signal: owner.abort.signal },
-      );
+      const run = (attempt: number) => owner.handler(structuredClone(entry.event), { topic, partition, offset, attempt });
+      const delivery = (async () => {
+        const outcome = await runWithRetry(async (attempt) => run(attempt), retry, { signal: owner.abort.signal });
+        if (outcome.ok || outcome.aborted || !owner.dependenciesUp) return outcome;
+        // An outage is waited out; only an event that fails while the handler's dependencies are up is parked.
+        const verdict = await retryThroughOutage(async () => run(outcome.attempts + 1), owner.dependenciesUp, {
+          signal: owner.abort.signal,
+          initialBackoffMs: retry.initialBackoffMs,
+          maxBackoffMs: retry.maxBackoffMs,
+          onOutage: (round, error) =>
+            logger?.warn({ err: error, groupId: group.id, topic, round }, "handler's dependencies are down; retrying"),
+        });
+        if (verdict === "ok") return { ok: true as const, attempts: outcome.attempts + 1 };
+        return { ...outcome, aborted: verdict === "aborted" };
+      })();
       owner.inFlight.add(delivery);
       const outcome = await delivery.finally(() => owner.inFlight.delete(delivery));
       // The member left mid-retry: keep the position so the next owner gets the event again.
@@ -175,6 +187,7 @@ export function createInProcessEventBus(options: InProcessEventBusOptions = {}):
       if (!outcome.ok) {
         recordDeadLetter({
           groupId: group.id,
+          consumer: group.id,
           topic,
           partition,
           offset,
@@ -204,10 +217,12 @@ export function createInProcessEventBus(options: InProcessEventBusOptions = {}):
       },
       "event dead-lettered",
     );
-    try {
-      options.onDeadLetter?.(deadLetter);
-    } catch (error) {
-      logger?.error({ err: error }, "onDeadLetter callback failed");
+    for (const listener of [options.onDeadLetter, ...deadLetterListeners]) {
+      try {
+        listener?.(deadLetter);
+      } catch (error) {
+        logger?.error({ err: error }, "onDeadLetter callback failed");
+      }
     }
   }
 
@@ -281,6 +296,7 @@ export function createInProcessEventBus(options: InProcessEventBusOptions = {}):
         id: nextMemberId++,
         topics: new Set(subscribeOptions.topics),
         handler: eventHandlerOf(subscribeOptions),
+        dependenciesUp: subscribeOptions.dependenciesUp,
         abort: new AbortController(),
         inFlight: new Set(),
       };
@@ -310,6 +326,11 @@ export function createInProcessEventBus(options: InProcessEventBusOptions = {}):
     },
 
     deadLetters: () => [...deadLetters],
+
+    onDeadLetter(listener) {
+      deadLetterListeners.add(listener);
+      return () => deadLetterListeners.delete(listener);
+    },
 
     async idle() {
       for (;;) {

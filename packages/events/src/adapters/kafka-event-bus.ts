@@ -23,7 +23,7 @@ import {
 } from "../event-bus.port.ts";
 import { parseEventWithDefinition } from "../parse-event.ts";
 import { eventRegistry, type EventRegistry } from "../registry.ts";
-import { errorMessage, runWithRetry } from "../retry.ts";
+import { errorMessage, retryThroughOutage, runWithRetry } from "../retry.ts";
 import { runAndKeepRunning } from "./kafka-consumer-restart.ts";
 import { deadLetterTopic } from "../topics.ts";
 import { createKafkaClient, type KafkaClient } from "./kafka-client.ts";
@@ -172,6 +172,7 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
   });
 
   const subscriptions = new Set<Subscription>();
+  const deadLetterListeners = new Set<(deadLetter: DeadLetter) => void>();
   let closed = false;
 
   function connectProducer(): Promise<void> {
@@ -211,7 +212,7 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
 
   async function sendToDeadLetter(
     message: KafkaMessage,
-    source: { groupId: string; topic: string; partition: number },
+    source: { groupId: string; consumer: string; topic: string; partition: number },
     reason: DeadLetterReason,
     error: string,
     attempts: number,
@@ -254,16 +255,19 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
       { groupId: source.groupId, topic: source.topic, partition: source.partition, offset: message.offset, reason, error },
       "message dead-lettered",
     );
-    try {
-      options.onDeadLetter?.(deadLetter);
-    } catch (callbackError) {
-      logger.error({ err: callbackError }, "onDeadLetter callback failed");
+    for (const listener of [options.onDeadLetter, ...deadLetterListeners]) {
+      try {
+        listener?.(deadLetter);
+      } catch (callbackError) {
+        logger.error({ err: callbackError }, "onDeadLetter callback failed");
+      }
     }
   }
 
   async function subscribe(subscribeOptions: SubscribeOptions): Promise<Subscription> {
     if (closed) throw new Error("Event bus is closed");
-    const groupId = `${options.groupIdPrefix ?? ""}${subscribeOptions.groupId}`;
+    const consumerName = subscribeOptions.groupId;
+    const groupId = `${options.groupIdPrefix ?? ""}${consumerName}`;
     const stopping = new AbortController();
     const consumer: Consumer = kafka.consumer({
       groupId,
@@ -314,7 +318,7 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
         if (!(error instanceof InvalidEventError)) throw error;
         const reason: DeadLetterReason =
           error.reason === "invalid-json" || error.reason === "invalid-envelope" ? "unparseable" : "invalid-event";
-        await sendToDeadLetter(message, { groupId, topic, partition }, reason, error.message, 0);
+        await sendToDeadLetter(message, { groupId, consumer: consumerName, topic, partition }, reason, error.message, 0);
         return undefined;
       }
     }
@@ -334,6 +338,36 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
       });
       if (outcome.ok) return { ok: true };
       if (outcome.aborted) throw new ConsumerStoppingError(`Consumer ${groupId} stopping`);
+      const dependenciesUp = subscribeOptions.dependenciesUp;
+      if (dependenciesUp) {
+        let lastError = outcome.error;
+        const verdict = await retryThroughOutage(
+          async () => {
+            try {
+              await run(outcome.attempts + 1);
+            } catch (error) {
+              lastError = error;
+              throw error;
+            }
+          },
+          dependenciesUp,
+          {
+            signal: stopping.signal,
+            initialBackoffMs: retryPolicy.initialBackoffMs,
+            maxBackoffMs: retryPolicy.maxBackoffMs,
+            onOutage: async (round, error) => {
+              logger.warn(
+                { err: error, groupId, round, ...context },
+                "handler's dependencies are down; retrying, not dead-lettering",
+              );
+              await heartbeat().catch(() => undefined);
+            },
+          },
+        );
+        if (verdict === "ok") return { ok: true };
+        if (verdict === "aborted") throw new ConsumerStoppingError(`Consumer ${groupId} stopping`);
+        return { ok: false, error: lastError, attempts: outcome.attempts };
+      }
       return { ok: false, error: outcome.error, attempts: outcome.attempts };
     }
 
@@ -350,7 +384,7 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
           eventId: event.id,
         });
         if (outcome.ok) return;
-        const source = { groupId, topic, partition };
+        const source = { groupId, consumer: consumerName, topic, partition };
         await sendToDeadLetter(message, source, "handler-failed", errorMessage(outcome.error), outcome.attempts, event);
       };
 
@@ -372,9 +406,23 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
             { topic, partition, firstOffset, lastOffset, events: events.length },
           );
           if (!outcome.ok) {
+            // One bad event must not take the rest of its batch along: each is tried once on its own, and only
+            // those that still fail are parked (they have had the batch's attempts already).
+            const source = { groupId, consumer: consumerName, topic, partition };
             for (const { event, message } of parsed) {
-              const source = { groupId, topic, partition };
-              await sendToDeadLetter(message, source, "handler-failed", errorMessage(outcome.error), outcome.attempts, event);
+              if (stopping.signal.aborted) throw new ConsumerStoppingError(`Consumer ${groupId} stopping`);
+              const { offset } = message;
+              try {
+                await handler([event], {
+                  topic,
+                  partition,
+                  firstOffset: offset,
+                  lastOffset: offset,
+                  attempt: outcome.attempts + 1,
+                });
+              } catch (error) {
+                await sendToDeadLetter(message, source, "handler-failed", errorMessage(error), outcome.attempts + 1, event);
+              }
             }
           }
         }
@@ -418,5 +466,9 @@ export function createKafkaEventBus(options: KafkaEventBusOptions): KafkaEventBu
       await producer.disconnect().catch((error: unknown) => logger.warn({ err: error }, "producer disconnect failed"));
     },
     ensureTopics: (ensureOptions) => ensureTopics(kafka, { logger, ...ensureOptions }),
+    onDeadLetter(listener) {
+      deadLetterListeners.add(listener);
+      return () => deadLetterListeners.delete(listener);
+    },
   };
 }

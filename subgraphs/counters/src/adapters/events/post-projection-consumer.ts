@@ -13,6 +13,8 @@ export async function startPostProjectionConsumer(deps: {
   bus: EventBus;
   posts: PostDirectory;
   logger: Logger;
+  /** Resolves when the stores the handler writes to are reachable: failures during an outage are retried, not dead-lettered. */
+  dependenciesUp?: () => Promise<void>;
 }): Promise<Subscription> {
   const dispatcher = createEventDispatcher()
     .on(PostCreated, async (event) => {
@@ -28,5 +30,6 @@ export async function startPostProjectionConsumer(deps: {
     topics: dispatcher.topics,
     handler: dispatcher.handle,
     fromBeginning: true,
+    dependenciesUp: deps.dependenciesUp,
   });
 }

@@ -1,7 +1,9 @@
-import kafkajs, { type Admin, type Consumer, type Message, type Producer } from "kafkajs";
+import kafkajs, { type Admin, type Consumer, type IHeaders, type Message, type Producer } from "kafkajs";
 import type { Logger } from "pino";
 import {
   createKafkaClient,
+  DEAD_LETTER_HEADERS,
+  deadLetterTopic,
   ensureTopics,
   EVENT_HEADERS,
   eventRegistry,
@@ -9,10 +11,17 @@ import {
   parseEventWithDefinition,
   runAndKeepRunning,
   Topics,
+  type DeadLetterReason,
   type EventEnvelope,
   type KafkaClient,
 } from "@plaza/events";
-import type { ConsumeOptions, CounterLog, LogConsumer, LoggedEvent } from "../../application/ports/counter-log.port.ts";
+import type {
+  ConsumeOptions,
+  CounterLog,
+  LogConsumer,
+  LoggedEvent,
+  ParkedEvent,
+} from "../../application/ports/counter-log.port.ts";
 import type { LogPosition } from "../../application/ports/counter-store.port.ts";
 import { partitionOfKey } from "../memory/memory-counter-log.ts";
 
@@ -35,6 +44,38 @@ export interface KafkaCounterLogOptions {
   onLag?: (partition: number, lag: number) => void;
   /** Size of each produce request. */
   onFlush?: (events: number, durationMs: number) => void;
+}
+
+/** The headers an event is appended with (also kept on its dead letter). */
+function eventHeaders(event: EventEnvelope): IHeaders {
+  return {
+    [EVENT_HEADERS.type]: event.type,
+    [EVENT_HEADERS.version]: String(event.version),
+    [EVENT_HEADERS.id]: event.id,
+    [EVENT_HEADERS.contentType]: "application/json",
+  };
+}
+
+/** The event bus's dead-letter headers, so one tool reads every `<topic>.dlq`. */
+function deadLetterHeaders(p: {
+  reason: DeadLetterReason;
+  error: string;
+  groupId: string;
+  topic: string;
+  partition: number;
+  offset: number | string;
+  attempts: number;
+}): IHeaders {
+  return {
+    [DEAD_LETTER_HEADERS.reason]: p.reason,
+    [DEAD_LETTER_HEADERS.error]: p.error.slice(0, 2_000),
+    [DEAD_LETTER_HEADERS.groupId]: p.groupId,
+    [DEAD_LETTER_HEADERS.sourceTopic]: p.topic,
+    [DEAD_LETTER_HEADERS.sourcePartition]: String(p.partition),
+    [DEAD_LETTER_HEADERS.sourceOffset]: String(p.offset),
+    [DEAD_LETTER_HEADERS.attempts]: String(p.attempts),
+    [DEAD_LETTER_HEADERS.at]: new Date().toISOString(),
+  };
 }
 
 /** Messages parsed per turn of the event loop by a consumer. */
@@ -171,6 +212,27 @@ export function createKafkaCounterLog(options: KafkaCounterLogOptions): CounterL
     }
   }
 
+  /** Writes one message to the dead-letter topic, acknowledged by every in-sync replica. */
+  async function sendDeadLetter(message: Message): Promise<void> {
+    await connectProducer();
+    await producer.send({ topic: deadLetterTopic(topic), acks: -1, messages: [message] });
+  }
+
+  async function deadLetter(parked: ParkedEvent): Promise<void> {
+    await sendDeadLetter({
+      key: parked.event.aggregateId,
+      value: JSON.stringify(parked.event),
+      headers: {
+        ...eventHeaders(parked.event),
+        ...deadLetterHeaders({
+          ...parked,
+          groupId: `${options.groupIdPrefix ?? ""}${parked.groupId}`,
+          topic,
+        }),
+      },
+    });
+  }
+
   async function endOffsets(): Promise<Map<number, number>> {
     const offsets = await (await adminClient()).fetchTopicOffsets(topic);
     return new Map(offsets.map((entry) => [entry.partition, Number(entry.high)]));
@@ -266,11 +328,30 @@ export function createKafkaCounterLog(options: KafkaCounterLogOptions): CounterL
                 records.push({ event: parseEventWithDefinition(message.value ?? "").event, offset: Number(message.offset) });
               } catch (error) {
                 if (!(error instanceof InvalidEventError)) throw error;
-                // Not ours to count (another producer wrote garbage): skipped, and the offset still advances.
+                // Not ours to count (another producer wrote garbage): parked, and the offset still advances.
+                const reason: DeadLetterReason =
+                  error.reason === "invalid-json" || error.reason === "invalid-envelope" ? "unparseable" : "invalid-event";
+                await sendDeadLetter({
+                  key: message.key,
+                  value: message.value,
+                  headers: {
+                    ...message.headers,
+                    ...deadLetterHeaders({
+                      reason,
+                      error: error.message,
+                      groupId,
+                      topic,
+                      partition: batch.partition,
+                      offset: message.offset,
+                      attempts: 0,
+                    }),
+                  },
+                });
                 logger.warn(
                   { partition: batch.partition, offset: message.offset, reason: error.reason },
-                  "skipping an invalid counter log message",
+                  "parked an invalid counter log message on the dead-letter topic",
                 );
+                consumeOptions.onUndecodable?.(reason);
               }
             }
             const lastOffset = Number(batch.messages[batch.messages.length - 1]!.offset);
@@ -307,12 +388,7 @@ export function createKafkaCounterLog(options: KafkaCounterLogOptions): CounterL
           message: {
             key: event.aggregateId,
             value: JSON.stringify(event),
-            headers: {
-              [EVENT_HEADERS.type]: event.type,
-              [EVENT_HEADERS.version]: String(event.version),
-              [EVENT_HEADERS.id]: event.id,
-              [EVENT_HEADERS.contentType]: "application/json",
-            },
+            headers: eventHeaders(event),
           },
         };
       });
@@ -323,6 +399,7 @@ export function createKafkaCounterLog(options: KafkaCounterLogOptions): CounterL
 
     endOffsets,
     consume,
+    deadLetter,
 
     async close() {
       closed = true;

@@ -1,7 +1,13 @@
 import { parseEventWithDefinition, type EventEnvelope } from "@plaza/events";
 import { murmur3 } from "@plaza/sharding";
 import type { Logger } from "pino";
-import type { ConsumeOptions, CounterLog, LogConsumer, LoggedEvent } from "../../application/ports/counter-log.port.ts";
+import type {
+  ConsumeOptions,
+  CounterLog,
+  LogConsumer,
+  LoggedEvent,
+  ParkedEvent,
+} from "../../application/ports/counter-log.port.ts";
 import type { LogPosition } from "../../application/ports/counter-store.port.ts";
 
 export interface MemoryCounterLogOptions {
@@ -13,6 +19,13 @@ export interface MemoryCounterLogOptions {
   /** Most events handed to one batch. */
   maxBatch?: number;
   logger?: Logger;
+  /** How many parked events `deadLetters()` keeps (oldest dropped first). */
+  maxDeadLetters?: number;
+}
+
+export interface MemoryCounterLog extends CounterLog {
+  /** Events the write-behind parked, oldest first (bounded); each is also logged in full at error level. */
+  deadLetters(): readonly ParkedEvent[];
 }
 
 interface Partition {
@@ -36,7 +49,7 @@ export function partitionOfKey(key: string, partitions: number): number {
  * Kafka topic. It lives in process memory, so only a graceful shutdown (which drains it into the database) keeps
  * what it holds; offsets continue across restarts from the durable copy's positions.
  */
-export function createMemoryCounterLog(options: MemoryCounterLogOptions = {}): CounterLog {
+export function createMemoryCounterLog(options: MemoryCounterLogOptions = {}): MemoryCounterLog {
   const partitionCount = Math.max(1, options.partitions ?? 8);
   const maxBatch = options.maxBatch ?? 1_000;
   const logger = options.logger;
@@ -45,6 +58,8 @@ export function createMemoryCounterLog(options: MemoryCounterLogOptions = {}): C
     entries: [],
   }));
   const readers = new Set<Reader>();
+  const parked: ParkedEvent[] = [];
+  const maxDeadLetters = options.maxDeadLetters ?? 1_000;
   const end = (p: Partition) => p.base + p.entries.length;
   let closed = false;
 
@@ -140,6 +155,15 @@ export function createMemoryCounterLog(options: MemoryCounterLogOptions = {}): C
         },
       };
     },
+
+    async deadLetter(event) {
+      parked.push(event);
+      if (parked.length > maxDeadLetters) parked.shift();
+      // The embedded log has no dead-letter topic that outlives the process: the log line is the copy to replay from.
+      logger?.error({ deadLetter: event }, "counter event parked (embedded log): replay it from this line");
+    },
+
+    deadLetters: () => [...parked],
 
     async close() {
       closed = true;

@@ -20,7 +20,29 @@ type CounterRow = {
 };
 
 const toNumber = (value: string | number | bigint) => Number(value);
-const SEP = "\u0000";
+/** Joins two ids into one map key; JSON keeps any character of either apart (a separator character would not). */
+const pairKey = (a: string, b: string) => JSON.stringify([a, b]);
+const unpair = (key: string) => JSON.parse(key) as [string, string];
+
+/**
+ * Postgres `text` cannot hold U+0000 (it fails the whole statement, and some drivers would cut the string there).
+ * Such an id cannot be stored without changing it, and an escaped copy would no longer match the key in the log and
+ * in Redis (a rebuild would seed another counter): the event is refused here, and the write-behind parks it on the
+ * dead-letter topic. The API refuses control characters, so only events written by other means get here.
+ */
+export class UnstorableEventError extends Error {
+  override readonly name = "UnstorableEventError";
+}
+
+function assertStorable(record: LoggedEvent): void {
+  const { payload } = record.event as { payload: Record<string, unknown> };
+  for (const field of ["resourceId", "postId", "userId"]) {
+    const value = payload[field];
+    if (typeof value === "string" && value.includes("\u0000")) {
+      throw new UnstorableEventError(`${field} of event ${record.event.id} (offset ${record.offset}) contains U+0000`);
+    }
+  }
+}
 
 /**
  * CounterSnapshots on the subgraph's Postgres (or PGlite) shards, in raw SQL: a batch is a few set-based
@@ -42,10 +64,11 @@ export function createSqlCounterSnapshots(options: { shards: ShardRouter<Snapsho
     const applied = toNumber(row!.last_offset);
     if (lastOffset <= applied) return 0;
     const fresh = records.filter((record) => record.offset > applied);
+    for (const record of fresh) assertStorable(record);
 
     const deltas = new Map<string, number>();
     const addDelta = (type: CounterType, resourceId: string, delta: number) => {
-      const id = `${type}${SEP}${resourceId}`;
+      const id = pairKey(type, resourceId);
       deltas.set(id, (deltas.get(id) ?? 0) + delta);
     };
     const likeEvents: Array<{ postId: string; userId: string; liked: boolean }> = [];
@@ -61,18 +84,18 @@ export function createSqlCounterSnapshots(options: { shards: ShardRouter<Snapsho
         `SELECT post_id, user_id FROM post_likes WHERE (post_id, user_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
         [likeEvents.map((e) => e.postId), likeEvents.map((e) => e.userId)],
       );
-      const before = new Set(current.map((r) => `${r.post_id}${SEP}${r.user_id}`));
+      const before = new Set(current.map((r) => pairKey(r.post_id, r.user_id)));
       const state = new Map<string, boolean>();
       for (const e of likeEvents) {
-        const pair = `${e.postId}${SEP}${e.userId}`;
+        const pair = pairKey(e.postId, e.userId);
         const liked = state.get(pair) ?? before.has(pair);
         if (liked !== e.liked) addDelta("LIKE", e.postId, e.liked ? 1 : -1);
         state.set(pair, e.liked);
         // Every touched LIKE counter gets a row, so its partition is known even when the likes cancel out.
-        if (!deltas.has(`LIKE${SEP}${e.postId}`)) addDelta("LIKE", e.postId, 0);
+        if (!deltas.has(pairKey("LIKE", e.postId))) addDelta("LIKE", e.postId, 0);
       }
-      const added = [...state].filter(([pair, liked]) => liked && !before.has(pair)).map(([pair]) => pair.split(SEP));
-      const removed = [...state].filter(([pair, liked]) => !liked && before.has(pair)).map(([pair]) => pair.split(SEP));
+      const added = [...state].filter(([pair, liked]) => liked && !before.has(pair)).map(([pair]) => unpair(pair));
+      const removed = [...state].filter(([pair, liked]) => !liked && before.has(pair)).map(([pair]) => unpair(pair));
       if (added.length > 0) {
         await tx.query(
           `INSERT INTO post_likes (post_id, user_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
@@ -88,7 +111,7 @@ export function createSqlCounterSnapshots(options: { shards: ShardRouter<Snapsho
     }
 
     if (deltas.size > 0) {
-      const entries = [...deltas].map(([id, delta]) => [...id.split(SEP), delta] as [string, string, number]);
+      const entries = [...deltas].map(([id, delta]) => [...unpair(id), delta] as const);
       await tx.query(
         `INSERT INTO counters (type, resource_id, value, log_id, log_partition, updated_at)
            SELECT t, r, d, $4, $5, now() FROM unnest($1::text[], $2::text[], $3::bigint[]) AS x(t, r, d)
@@ -163,6 +186,21 @@ export function createSqlCounterSnapshots(options: { shards: ShardRouter<Snapsho
         ),
       );
       return applied.reduce((sum, n) => sum + n, 0);
+    },
+
+    async probe(logId, partition) {
+      await Promise.all(
+        shards
+          .all()
+          .map((shard) =>
+            shard.sql.transaction((tx) =>
+              tx.query(`UPDATE counter_log_offsets SET updated_at = now() WHERE log_id = $1 AND log_partition = $2`, [
+                logId,
+                partition,
+              ]),
+            ),
+          ),
+      );
     },
 
     async appliedOffsets(logId) {

@@ -1,4 +1,4 @@
-import type { EventEnvelope } from "@plaza/events";
+import type { DeadLetterReason, EventEnvelope } from "@plaza/events";
 import type { LogPosition } from "./counter-store.port.ts";
 
 export interface LoggedEvent {
@@ -23,6 +23,21 @@ export interface ConsumeOptions {
    * group's. `logEnd` is the partition's next offset; `committed` the group's committed offset, if any.
    */
   startOffset(partition: number, at: { logEnd: number; committed: number | null }): Promise<number>;
+  /** A message the log itself could not decode was parked on the dead-letter topic (and is skipped). */
+  onUndecodable?(reason: DeadLetterReason): void;
+}
+
+/** An event the write-behind could not apply, parked on the log's dead-letter topic so its partition moves on. */
+export interface ParkedEvent {
+  groupId: string;
+  partition: number;
+  offset: number;
+  event: EventEnvelope;
+  reason: DeadLetterReason;
+  /** Last error message. */
+  error: string;
+  /** Attempts made to apply the event on its own. */
+  attempts: number;
 }
 
 export interface LogConsumer {
@@ -41,6 +56,11 @@ export interface CounterLog {
   /** The next offset of every partition (the log end). */
   endOffsets(): Promise<Map<number, number>>;
   consume(options: ConsumeOptions): Promise<LogConsumer>;
+  /**
+   * Parks an event on the dead-letter topic (`<topic>.dlq`, Kafka) with the bus's dead-letter headers; resolves once
+   * durably written there. The event also stays in the log itself (retention) for replay.
+   */
+  deadLetter(parked: ParkedEvent): Promise<void>;
   /** Flushes pending appends, then releases connections. */
   close(): Promise<void>;
 }

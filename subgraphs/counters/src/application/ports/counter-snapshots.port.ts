@@ -19,6 +19,11 @@ export interface AppliedOffset {
 export interface CounterSnapshots {
   /** Applies a batch idempotently (events at or below the stored offset are skipped). Returns how many events were applied. */
   applyBatch(logId: string, batch: LogBatch): Promise<number>;
+  /**
+   * A write transaction on every shard that applies nothing (touches the partition's offset rows): resolves when the
+   * durable copy is writable. Tells an outage (this fails too) from an event that cannot be applied (this succeeds).
+   */
+  probe(logId: string, partition: number): Promise<void>;
   /** Per partition of the log: how far the shards have applied it (see AppliedOffset). */
   appliedOffsets(logId: string): Promise<Map<number, AppliedOffset>>;
   /** Records "applied up to `offset`" for a partition on shards that do not track it yet (a new database). */

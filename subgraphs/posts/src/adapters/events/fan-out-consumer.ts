@@ -8,7 +8,12 @@ export const FAN_OUT_GROUP = "posts.fanout";
  * Instances share the topic's partitions. A new group starts from the oldest retained event: with "latest", a
  * partition without a committed offset would skip whatever was published while no member was consuming it.
  */
-export function startFanOutConsumer(deps: { bus: EventBus; fanOut: FanOut }): Promise<Subscription> {
+export function startFanOutConsumer(deps: {
+  bus: EventBus;
+  fanOut: FanOut;
+  /** Resolves when the stores the handler writes to are reachable: failures during an outage are retried, not dead-lettered. */
+  dependenciesUp?: () => Promise<void>;
+}): Promise<Subscription> {
   const dispatcher = createEventDispatcher()
     .on(PostCreated, async (event) => {
       await deps.fanOut.postCreated(event.payload);
@@ -19,5 +24,6 @@ export function startFanOutConsumer(deps: { bus: EventBus; fanOut: FanOut }): Pr
     topics: dispatcher.topics,
     handler: dispatcher.handle,
     fromBeginning: true,
+    dependenciesUp: deps.dependenciesUp,
   });
 }

@@ -8,7 +8,12 @@ export const FOLLOW_PROJECTION_GROUP = "posts.follow-projection";
  * follower's timeline. Starts from the oldest retained event when the group is new: a projection needs the whole
  * history, and applying is idempotent.
  */
-export function startFollowProjectionConsumer(deps: { bus: EventBus; fanOut: FanOut }): Promise<Subscription> {
+export function startFollowProjectionConsumer(deps: {
+  bus: EventBus;
+  fanOut: FanOut;
+  /** Resolves when the stores the handler writes to are reachable: failures during an outage are retried, not dead-lettered. */
+  dependenciesUp?: () => Promise<void>;
+}): Promise<Subscription> {
   const dispatcher = createEventDispatcher()
     .on(Followed, (event) =>
       deps.fanOut.followChanged({
@@ -33,5 +38,6 @@ export function startFollowProjectionConsumer(deps: { bus: EventBus; fanOut: Fan
     topics: dispatcher.topics,
     handler: dispatcher.handle,
     fromBeginning: true,
+    dependenciesUp: deps.dependenciesUp,
   });
 }
