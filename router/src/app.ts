@@ -305,6 +305,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     yoga,
     jwtSecret: deps.jwtSecret,
     limiter: connectionLimiter,
+    anonymousLimiter: createConnectionLimiter(subscriptionConfig.maxAnonymousConnectionsPerIp),
     options: subscriptionConfig,
     metrics: metrics.subscriptions,
     logger: logger.child({ component: "graphql-ws" }),

@@ -317,7 +317,13 @@ export async function startTestRouter(opts: {
     metrics,
     health: createHealth(),
     subgraphTimeoutMs: 10_000,
-    subscriptions: { publicFields: ["publicItemAdded"], retryMaxDelayMs: 500, ...opts.subscriptions },
+    // Every test client connects from 127.0.0.1: the per-address cap on anonymous connections is tested on its own.
+    subscriptions: {
+      publicFields: ["publicItemAdded"],
+      retryMaxDelayMs: 500,
+      maxAnonymousConnectionsPerIp: 100_000,
+      ...opts.subscriptions,
+    },
   });
   const port = await router.listen(0);
   return {

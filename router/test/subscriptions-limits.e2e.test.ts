@@ -38,7 +38,13 @@ beforeAll(async () => {
   strict = await startTestRouter({
     liveUrl: live.url,
     extrasUrl: extras.url,
-    subscriptions: { maxSubscriptionsPerConnection: 2, maxConnectionsPerUser: 2, pingIntervalMs: 300, maxMessageBytes: 4096 },
+    subscriptions: {
+      maxSubscriptionsPerConnection: 2,
+      maxAnonymousSubscriptionsPerConnection: 2,
+      maxConnectionsPerUser: 2,
+      pingIntervalMs: 300,
+      maxMessageBytes: 4096,
+    },
   });
   small = await startTestRouter({
     liveUrl: live.url,
@@ -81,6 +87,41 @@ describe("limits", () => {
     expect(c.closes).toEqual([]);
     first.dispose();
     second.dispose();
+  });
+
+  it("caps anonymous connections per address and operations per anonymous connection", async () => {
+    const capped = await startTestRouter({
+      liveUrl: live.url,
+      extrasUrl: extras.url,
+      subscriptions: { maxAnonymousConnectionsPerIp: 2, maxAnonymousSubscriptionsPerConnection: 1 },
+    });
+    try {
+      const [a, b] = [client(capped), client(capped)];
+      subscribe(a, ITEM_ADDED, { channel: newChannel() });
+      subscribe(b, ITEM_ADDED, { channel: newChannel() });
+      await waitFor(() => capped.router.subscriptions.stats().clientSubscriptions >= 2, { description: "two anonymous in use" });
+      const third = client(capped);
+      await waitFor(() => third.closes.length > 0, { description: "third closed" });
+      expect(third.closes[0]).toEqual({ code: 1008, reason: "Too many anonymous connections from this address" });
+      const second = subscribe(a, ITEM_ADDED, { channel: newChannel() });
+      await waitFor(() => second.error !== undefined, { description: "second operation refused" });
+      expect(JSON.stringify(second.error)).toContain("RATE_LIMITED");
+      // A signed-in client is counted as its user, not as the address.
+      const user = client(capped, { authorization: `Bearer ${await signAccessToken(JWT_SECRET, "hal", 600)}` });
+      const userSub = subscribe(user, ITEM_ADDED, { channel: newChannel() });
+      await waitFor(() => capped.router.subscriptions.stats().clientSubscriptions >= 3, { description: "user served" });
+      expect(userSub.error).toBeUndefined();
+      // A slot freed by a leaving client can be used again.
+      await b.dispose();
+      const fourth = client(capped);
+      const fourthSub = subscribe(fourth, ITEM_ADDED, { channel: newChannel() });
+      await waitFor(() => capped.router.subscriptions.stats().clientSubscriptions >= 3 && fourth.closes.length === 0, {
+        description: "freed slot reused",
+      });
+      expect(fourthSub.error).toBeUndefined();
+    } finally {
+      await capped.stop();
+    }
   });
 
   it("closes connections beyond the per-user limit with 1008", async () => {

@@ -54,3 +54,11 @@ export function maskError(error: unknown, message: string): GraphQLError {
   const at = error instanceof GraphQLError ? error : undefined;
   return new GraphQLError(message, { nodes: at?.nodes, path: at?.path, extensions: { code: "INTERNAL_SERVER_ERROR" } });
 }
+
+/** Whether maskError would hide this error from the client as INTERNAL_SERVER_ERROR (a bug or an outage, not input). */
+export function isUnexpectedError(error: unknown): boolean {
+  if (error instanceof PlazaError) return false;
+  if (!(error instanceof GraphQLError)) return true;
+  const original = error.originalError;
+  return original !== undefined && !(original instanceof PlazaError) && !(original instanceof GraphQLError);
+}

@@ -8,7 +8,8 @@ import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Logger } from "pino";
-import { maskError, unauthenticated } from "./errors.ts";
+import { isUnexpectedError, maskError, unauthenticated } from "./errors.ts";
+import { boundedParserCaches } from "./bounded-cache.ts";
 import { createServiceHttpServer, closeServer, listen } from "./http-server.ts";
 import type { Health } from "./health.ts";
 import { createGraphQLFastLane, type LaneOperation } from "./graphql-fast-lane.ts";
@@ -95,7 +96,9 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
     logging: false,
     maskedErrors: { maskError, errorMessage: MASKED_MESSAGE },
     maxRequestBodySize: MAX_BODY_BYTES,
+    parserAndValidationCache: boundedParserCaches(),
     plugins: [
+      useUnexpectedErrorLog(),
       useOperationMetrics(opts.metrics),
       useInputGuard(), // after metrics, which count its refusals; covers graphql-ws too (onSubscribe runs this pipeline)
       ...(compiledRun ? [useCompiledQueries(compiledRun)] : []),
@@ -117,6 +120,7 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
     const done = timeOperation(document, operationName);
     const run = compiledRun?.(args, normalizedExecutor as never) ?? normalizedExecutor;
     const result = (refuseUnsafeInput(document, variableValues) ?? (await run(args))) as ExecutionResult;
+    logUnexpectedErrors(result, contextValue as BaseContext);
     done(result);
     return result.errors ? { ...result, errors: result.errors.map((error) => maskError(error, MASKED_MESSAGE)) } : result;
   };
@@ -213,5 +217,26 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
     listen: (port, host = "127.0.0.1") => listen(httpServer, port, host),
     // Safe to call twice (shutdown hooks and tests may both close).
     close: () => (closing ??= close()),
+  };
+}
+
+/**
+ * Errors the client only sees as INTERNAL_SERVER_ERROR are logged here, before masking, with the request id the
+ * router sent: the one place an operator can find what went wrong.
+ */
+function logUnexpectedErrors(result: unknown, context: Partial<BaseContext> | undefined): void {
+  const errors = (result as ExecutionResult | undefined)?.errors;
+  if (!errors || !context?.logger) return;
+  for (const error of errors) {
+    if (isUnexpectedError(error))
+      context.logger.error({ err: error.originalError ?? error, path: error.path }, "unexpected error masked");
+  }
+}
+
+function useUnexpectedErrorLog(): Plugin {
+  return {
+    onExecute({ args }) {
+      return { onExecuteDone: ({ result }) => logUnexpectedErrors(result, args.contextValue as Partial<BaseContext>) };
+    },
   };
 }

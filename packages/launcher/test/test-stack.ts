@@ -81,6 +81,8 @@ export async function startTestStack(
     NODE_ENV: "test",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ROUTER_PORT: "0",
+    // Every test client is 127.0.0.1: the per-address cap on anonymous graphql-ws connections is tested on its own.
+    ROUTER_WS_MAX_ANONYMOUS_CONNECTIONS_PER_IP: "100000",
     USERS_PORT: "0",
     POSTS_PORT: "0",
     COUNTERS_PORT: "0",

@@ -10,6 +10,10 @@ export interface SubscriptionOptions {
   maxConnectionsPerUser: number;
   /** Operations in flight on one graphql-ws connection. */
   maxSubscriptionsPerConnection: number;
+  /** graphql-ws connections anonymous clients may hold from one address (they have no identity to count against). */
+  maxAnonymousConnectionsPerIp: number;
+  /** Operations in flight on one anonymous graphql-ws connection. */
+  maxAnonymousSubscriptionsPerConnection: number;
   /** WebSocket ping every interval; a connection that has not answered the previous ping by then is dropped. */
   pingIntervalMs: number;
   /** Largest message a client may send over graphql-ws (bigger ones close the connection with 1009). */
@@ -30,6 +34,8 @@ export const SUBSCRIPTION_DEFAULTS: SubscriptionOptions = Object.freeze({
   publicFields: [],
   maxConnectionsPerUser: 16,
   maxSubscriptionsPerConnection: 100,
+  maxAnonymousConnectionsPerIp: 8,
+  maxAnonymousSubscriptionsPerConnection: 20,
   pingIntervalMs: 15_000,
   maxMessageBytes: 65_536,
   maxBufferedBytes: 1_048_576,

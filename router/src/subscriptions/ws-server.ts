@@ -29,9 +29,23 @@ export interface SubscriptionWsServerDeps {
   yoga: YogaServerInstance<RouterServerContext, RouterContext>;
   jwtSecret: string;
   limiter: ConnectionLimiter;
+  /** Anonymous connections per client address. */
+  anonymousLimiter: ConnectionLimiter;
   options: SubscriptionOptions;
   metrics: SubscriptionMetrics;
   logger: Logger;
+}
+
+/**
+ * The address anonymous connections are counted against: the peer's, IPv4-mapped IPv6 unwrapped and IPv6 grouped by
+ * /64 (one host usually holds a whole /64).
+ */
+export function clientAddress(request: IncomingMessage): string {
+  const address = request.socket.remoteAddress ?? "unknown";
+  if (address.startsWith("::ffff:")) return address.slice(7);
+  if (!address.includes(":")) return address;
+  const groups = address.split("::")[0]!.split(":");
+  return `${groups.slice(0, 4).join(":")}::/64`;
 }
 
 export interface SubscriptionWsServer {
@@ -48,7 +62,8 @@ interface ConnectionState {
   /** Which tick of the heartbeat cycle pings this connection. */
   heartbeatSlot: number;
   operations: number;
-  holdsSlot: boolean;
+  /** The limiter slot this connection holds (a user, or an address for anonymous clients), released on close. */
+  slot?: { limiter: ConnectionLimiter; key: string };
   expiry?: NodeJS.Timeout;
   dropping: boolean;
 }
@@ -101,14 +116,22 @@ export function createSubscriptionWsServer(deps: SubscriptionWsServerDeps): Subs
       const authorization = fromParams ?? headerOf(request.headers.authorization);
       const result = await authenticate(deps.jwtSecret, authorization);
       if (result.kind === "rejected") return false; // 4403 Forbidden
-      if (result.kind === "anonymous") return true;
+      if (result.kind === "anonymous") {
+        const address = clientAddress(request);
+        if (!deps.anonymousLimiter.tryAcquire(address)) {
+          state.socket.close(WS_CLOSE.tooManyConnections, "Too many anonymous connections from this address");
+          return false;
+        }
+        state.slot = { limiter: deps.anonymousLimiter, key: address };
+        return true;
+      }
       const viewer = result.viewer;
       if (!limiter.tryAcquire(viewer.id)) {
         // Closed before graphql-ws answers 4403: the first close code is the one the client sees.
         state.socket.close(WS_CLOSE.tooManyConnections, "Too many connections for this user");
         return false;
       }
-      state.holdsSlot = true;
+      state.slot = { limiter, key: viewer.id };
       state.viewer = viewer;
       state.expiry = setTimeout(() => state.socket.close(WS_CLOSE.tokenExpired, "Access token expired"), expiryDelay(viewer));
       state.expiry.unref();
@@ -116,9 +139,10 @@ export function createSubscriptionWsServer(deps: SubscriptionWsServerDeps): Subs
     },
     onSubscribe: async (ctx, id, payload) => {
       const { state } = ctx.extra;
-      if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerConnection) {
+      const max = state.viewer ? options.maxSubscriptionsPerConnection : options.maxAnonymousSubscriptionsPerConnection;
+      if (Object.keys(ctx.subscriptions).length > max) {
         return [
-          new GraphQLError(`At most ${options.maxSubscriptionsPerConnection} operations per connection`, {
+          new GraphQLError(`At most ${max} operations per ${state.viewer ? "" : "anonymous "}connection`, {
             extensions: { code: "RATE_LIMITED" },
           }),
         ];
@@ -195,7 +219,6 @@ export function createSubscriptionWsServer(deps: SubscriptionWsServerDeps): Subs
       alive: true,
       heartbeatSlot: connectionSeq++ % HEARTBEAT_SLICES,
       operations: 0,
-      holdsSlot: false,
       dropping: false,
     };
     states.set(socket, state);
@@ -231,7 +254,7 @@ export function createSubscriptionWsServer(deps: SubscriptionWsServerDeps): Subs
     socket.once("close", (code, reason) => {
       states.delete(socket);
       if (state.expiry) clearTimeout(state.expiry);
-      if (state.holdsSlot && state.viewer) limiter.release(state.viewer.id);
+      if (state.slot) state.slot.limiter.release(state.slot.key);
       metrics.connections.dec({ transport: "ws" });
       // Ends every subscription of the connection: their iterators' return() leaves the upstreams at once.
       closed(code, reason.toString()).catch((err: unknown) => logger.error({ err }, "graphql-ws close handling failed"));
