@@ -4,6 +4,8 @@
 //   --floor (default true): also measures the same durable increment without GraphQL (bare-counters.ts) and behind
 //                           a bare forwarding hop (bare-proxy.ts), same run: the floor this box allows.
 //   --stock (default true): also stock Apollo Gateway (@apollo/gateway + @apollo/server) over the same subgraphs.
+//   --limits-off (default true): also a second Plaza router with every protection off (operation limits, JSON depth,
+//                           CSRF) over the same subgraphs: what the limits cost, same run.
 //   --topology   split (default): router and each subgraph in its own process, as deployed;
 //                                 single: `npm start`, everything in one process
 // Every acknowledged increment went to Kafka (acks=all) and Redis first: this measures the durable write path.
@@ -18,7 +20,7 @@ import {
   scrape,
   type IncrementFloor,
 } from "./counters-bench-stack.ts";
-import { repoRoot, startStockApolloGateway } from "./process-stack.ts";
+import { repoRoot, ROUTER_LIMITS_OFF, startRouterVariant, startStockApolloGateway } from "./process-stack.ts";
 import { compare, cpuTable, resultsTable, type Target } from "./measure.ts";
 
 const { values } = parseArgs({
@@ -32,6 +34,7 @@ const { values } = parseArgs({
     topology: { type: "string", default: "split" },
     floor: { type: "string", default: "true" },
     stock: { type: "string", default: "true" },
+    "limits-off": { type: "string", default: "true" },
   },
 });
 const connections = Number(values.connections);
@@ -45,6 +48,7 @@ const topology = values.topology === "single" ? "single" : "split";
 const bench = await startCountersBenchStack({ RESPONSE_CACHE_ENABLED: values["response-cache"]! }, { topology });
 let floor: IncrementFloor | undefined;
 let stock: Awaited<ReturnType<typeof startStockApolloGateway>> | undefined;
+let limitsOff: Awaited<ReturnType<typeof startRouterVariant>> | undefined;
 try {
   // Views count only for live posts, by signed-in viewers: one bench viewer and `keyCount` posts of theirs (the
   // stack's per-viewer limits are set never to refuse: see counters-bench-stack.ts).
@@ -59,6 +63,7 @@ try {
   );
   if (values.floor === "true") floor = await startIncrementFloor(bench, viewer);
   if (values.stock === "true") stock = await startStockApolloGateway(bench.stack, { STOCK_GATEWAY_VIEWER_ID: viewer.id });
+  if (values["limits-off"] === "true") limitsOff = await startRouterVariant(bench.stack, ROUTER_LIMITS_OFF);
   const direct: Target = {
     name: "counters subgraph direct",
     url: bench.countersUrl,
@@ -71,6 +76,12 @@ try {
     body: bodies,
     headers: { authorization: `Bearer ${viewer.token}` },
   };
+  const unlimited: Target | undefined = limitsOff && {
+    name: "through the router, limits off",
+    url: limitsOff.url,
+    body: bodies,
+    headers: { authorization: `Bearer ${viewer.token}` },
+  };
   const stockRouted: Target | undefined = stock && { name: "stock Apollo Gateway", url: stock.url, body: bodies };
   const bareDirect: Target | undefined = floor && { name: "floor: bare increment direct", url: floor.directUrl, body: bodies };
   const bareProxied: Target | undefined = floor && {
@@ -78,13 +89,13 @@ try {
     url: floor.proxiedUrl,
     body: bodies,
   };
-  const targets = [direct, routed, stockRouted, bareDirect, bareProxied].filter((t): t is Target => t !== undefined);
+  const targets = [direct, routed, unlimited, stockRouted, bareDirect, bareProxied].filter((t): t is Target => t !== undefined);
   // A refused increment is a fast 200 with errors, which the load generator would count as a success: every target
   // must count one first.
   for (const target of targets) {
     const response = await fetch(target.url, {
       method: "POST",
-      headers: { "content-type": "application/json", ...target.headers },
+      headers: { "content-type": "application/json", ...target.headers, ...target.sign?.(bodies[0]!) },
       body: bodies[0],
     });
     const result = (await response.json()) as { data?: { incrementCounter?: { value?: unknown } }; errors?: unknown };
@@ -115,6 +126,7 @@ try {
     directToFloorRatio: bareDirect && ratio(resultOf(direct), resultOf(bareDirect)),
     routerToFloorRatio: bareProxied && ratio(resultOf(routed), resultOf(bareProxied)),
     routerToStockGatewayRatio: stockRouted && ratio(resultOf(routed), resultOf(stockRouted)),
+    limitsOnToOffRatio: unlimited && ratio(resultOf(routed), resultOf(unlimited)),
     kafkaEventsPerProduceRequest: Number((appendBatch.events / Math.max(1, appendBatch.requests)).toFixed(1)),
     at: new Date().toISOString(),
   };
@@ -130,6 +142,7 @@ try {
       `router / direct req/s = ${report.routerToDirectRatio} (${connections} connections, ${keyCount} counters, ` +
         `${report.kafkaEventsPerProduceRequest} events per Kafka produce request)`,
       ...(stock ? [`router / stock Apollo Gateway = ${report.routerToStockGatewayRatio}`] : []),
+      ...(limitsOff ? [`router req/s, limits on / off = ${report.limitsOnToOffRatio}`] : []),
       ...(floor
         ? [
             `counters direct / bare increment = ${report.directToFloorRatio}; ` +
@@ -139,6 +152,7 @@ try {
     ].join("\n"),
   );
 } finally {
+  await limitsOff?.stop();
   await stock?.stop();
   await floor?.stop();
   await bench.stop();

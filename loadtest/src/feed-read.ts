@@ -2,6 +2,8 @@
 // the same run, 50 concurrent connections:
 //   npx tsx loadtest/src/feed-read.ts [--authors 200] [--posts-per-author 50] [--connections 50] [--duration 10] [--rounds 2]
 //     [--topology split|single]   split (default): router and each subgraph in its own process, as deployed
+//     [--limits-off true|false]   true (default): also a second router with every protection off (operation limits,
+//                                 JSON depth, CSRF), same subgraphs, same run: what the limits cost
 // Starts throw-away Postgres (two shards per subgraph), Redis and Kafka, runs `npm start` against them in a child
 // process, seeds through the public API (sign-ups, follows, createPost — fanned out through Kafka), then measures.
 // The router's response cache and in-flight dedupe are disabled: a home feed is per viewer and changes with every post
@@ -12,7 +14,7 @@ import { parseArgs } from "node:util";
 import { routerSignature } from "./router-signature.ts";
 import { isolatedSubgraphEnv, startBenchServices, until } from "./bench-services.ts";
 import { compare, cpuTable, resultsTable } from "./measure.ts";
-import { repoRoot, startProcessStack, type ProcessStack } from "./process-stack.ts";
+import { repoRoot, ROUTER_LIMITS_OFF, startProcessStack, startRouterVariant, type ProcessStack } from "./process-stack.ts";
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     duration: { type: "string", default: "10" },
     rounds: { type: "string", default: "2" },
     topology: { type: "string", default: "split" },
+    "limits-off": { type: "string", default: "true" },
   },
 });
 const authorCount = Number(values.authors);
@@ -56,6 +59,7 @@ async function inParallel<T, R>(
 
 const services = await startBenchServices();
 let stack: ProcessStack | undefined;
+let limitsOff: Awaited<ReturnType<typeof startRouterVariant>> | undefined;
 try {
   stack = await startProcessStack(
     {
@@ -129,9 +133,20 @@ try {
   const auth = { authorization: `Bearer ${viewer.token}` };
   // The same operations on the posts subgraph directly (signed like the router does), to split router from subgraph cost.
   const direct = routerSignature(stack.env.INTERNAL_AUTH_KEY!, "posts", { viewerId: viewer.id });
+  if (values["limits-off"] === "true") limitsOff = await startRouterVariant(stack, ROUTER_LIMITS_OFF);
   const results = await compare(
     [
       { name: "feed(first: 20)", url: routerUrl, body: JSON.stringify({ query: FEED, operationName: "Feed" }), headers: auth },
+      ...(limitsOff
+        ? [
+            {
+              name: "feed(first: 20), router with limits off",
+              url: limitsOff.url,
+              body: JSON.stringify({ query: FEED, operationName: "Feed" }),
+              headers: auth,
+            },
+          ]
+        : []),
       {
         name: "post(id)",
         url: routerUrl,
@@ -153,12 +168,14 @@ try {
     ],
     { connections, durationSeconds, rounds },
   );
-  const [feed, post, feedDirect, postDirect] = results as Array<(typeof results)[0]> as [
-    (typeof results)[0],
-    (typeof results)[0],
-    (typeof results)[0],
-    (typeof results)[0],
+  const byName = (name: string) => results.find((result) => result.name === name)!;
+  const [feed, post, feedDirect, postDirect] = [
+    byName("feed(first: 20)"),
+    byName("post(id)"),
+    byName("feed(first: 20), posts subgraph direct"),
+    byName("post(id), posts subgraph direct"),
   ];
+  const feedLimitsOff = limitsOff && byName("feed(first: 20), router with limits off");
   const report = {
     scenario: "feed(first: 20) vs post(id) through the router",
     topology,
@@ -170,6 +187,7 @@ try {
     results,
     feedToPostRatio: Number((feed.requestsPerSecond / post.requestsPerSecond).toFixed(3)),
     directFeedToPostRatio: Number((feedDirect.requestsPerSecond / postDirect.requestsPerSecond).toFixed(3)),
+    limitsOnToOffRatio: feedLimitsOff && Number((feed.requestsPerSecond / feedLimitsOff.requestsPerSecond).toFixed(3)),
     targetFeedP99Ms: 50,
     at: new Date().toISOString(),
   };
@@ -183,9 +201,11 @@ try {
       ...cpuTable(results),
       ``,
       `feed / post(id) req/s = ${report.feedToPostRatio} through the router, ${report.directFeedToPostRatio} on the subgraph (${connections} connections; target p99 ≤ ${report.targetFeedP99Ms} ms)`,
+      ...(feedLimitsOff ? [`feed req/s, limits on / off = ${report.limitsOnToOffRatio}`] : []),
     ].join("\n"),
   );
 } finally {
+  await limitsOff?.stop();
   await stack?.stop();
   await services.stop();
 }

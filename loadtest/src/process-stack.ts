@@ -132,3 +132,40 @@ export async function startStockApolloGateway(
   const port = await freePort();
   return startScript("loadtest/src/stock-apollo-gateway.ts", port, { ...stack.env, ...env, STOCK_GATEWAY_PORT: String(port) });
 }
+
+/** Every router protection off (operation limits, JSON depth, CSRF): the same-run baseline of what they cost. */
+export const ROUTER_LIMITS_OFF: Record<string, string> = {
+  ROUTER_MAX_TOKENS: "0",
+  ROUTER_MAX_DEPTH: "0",
+  ROUTER_MAX_ALIASES: "0",
+  ROUTER_MAX_ROOT_FIELDS: "0",
+  ROUTER_MAX_DIRECTIVES: "0",
+  ROUTER_MAX_COST: "0",
+  ROUTER_MAX_JSON_DEPTH: "1000000",
+  ROUTER_CSRF_PREVENTION: "false",
+};
+
+/**
+ * A second Plaza router process over the stack's subgraphs (`start:router`), with `env` on top of the stack's: to
+ * compare a router setting on and off in the same run, on the same subgraphs and data.
+ */
+export async function startRouterVariant(
+  stack: ProcessStack,
+  env: Record<string, string>,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const subgraphUrls: Record<string, string> = {};
+  for (const [key, value] of Object.entries(stack.env)) {
+    const name = /^([A-Z0-9_]+)_PORT$/.exec(key)?.[1];
+    if (name && name !== "ROUTER" && name !== "STOCK_GATEWAY")
+      subgraphUrls[`SUBGRAPH_URL_${name}`] = `http://127.0.0.1:${value}/graphql`;
+  }
+  const started = await startScript("router/src/index.ts", port, {
+    ...stack.env,
+    ...subgraphUrls,
+    ROUTER_INSTANCE_ID: `variant-${port}`,
+    ...env,
+    ROUTER_PORT: String(port),
+  });
+  return { url: `${started.url}/graphql`, stop: started.stop };
+}
