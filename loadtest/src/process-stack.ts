@@ -55,6 +55,10 @@ export async function startProcessStack(
     DATA_DIR: mkdtempSync(join(tmpdir(), "plaza-bench-")),
     JWT_SECRET: process.env.JWT_SECRET ?? randomBytes(32).toString("hex"),
     INTERNAL_AUTH_KEY: process.env.INTERNAL_AUTH_KEY ?? randomBytes(32).toString("hex"),
+    // The load comes from one address and few viewers: the router's rate limiters run on every request (their
+    // cost is measured) but never refuse.
+    ROUTER_RATE_LIMIT_PER_IP: "1000000000",
+    ROUTER_RATE_LIMIT_PER_VIEWER: "1000000000",
     ...extraEnv,
   };
   if (topology === "split") {
@@ -133,7 +137,7 @@ export async function startStockApolloGateway(
   return startScript("loadtest/src/stock-apollo-gateway.ts", port, { ...stack.env, ...env, STOCK_GATEWAY_PORT: String(port) });
 }
 
-/** Every router protection off (operation limits, JSON depth, CSRF): the same-run baseline of what they cost. */
+/** Every router protection off (operation limits, JSON depth, CSRF, rate limits): the same-run baseline of their cost. */
 export const ROUTER_LIMITS_OFF: Record<string, string> = {
   ROUTER_MAX_TOKENS: "0",
   ROUTER_MAX_DEPTH: "0",
@@ -143,6 +147,8 @@ export const ROUTER_LIMITS_OFF: Record<string, string> = {
   ROUTER_MAX_COST: "0",
   ROUTER_MAX_JSON_DEPTH: "1000000",
   ROUTER_CSRF_PREVENTION: "false",
+  ROUTER_RATE_LIMIT_PER_IP: "0",
+  ROUTER_RATE_LIMIT_PER_VIEWER: "0",
 };
 
 /**

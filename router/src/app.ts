@@ -14,6 +14,7 @@ import {
   type NodeHandler,
   type Health,
   type Logger,
+  type RateLimiter,
 } from "@plaza/kit";
 import { createVerifiedTokens, type VerifiedTokens } from "./auth/verified-tokens.ts";
 import { CACHE_DEBUG_REQUEST_HEADER } from "./cache/request-state.ts";
@@ -31,6 +32,7 @@ import { createConnectionLimiter } from "./subscriptions/connection-limiter.ts";
 import { createSubscriptionEngine, type SubscriptionEngine } from "./subscriptions/subscription-engine.ts";
 import { subscriptionOptions, type SubscriptionOptions } from "./subscriptions/subscription-options.ts";
 import { createSubscriptionWsServer } from "./subscriptions/ws-server.ts";
+import { clientAddress } from "./http/client-address.ts";
 import { subgraphEnvName } from "./subgraphs.ts";
 import { createFetchDeduper } from "./subgraph/fetch-dedupe.ts";
 import { createCorsPolicy, type CorsOrigins } from "./http/cors.ts";
@@ -96,6 +98,8 @@ export interface RouterDeps {
   corsOrigins?: CorsOrigins;
   /** APQ and trusted documents (default: APQ in a bounded in-process store, no trusted documents). */
   persistedOperations?: PersistedOperationsOptions;
+  /** Request rate limits per signed-in viewer and per client address (default: none). */
+  rateLimits?: { perViewer?: RateLimiter; perAddress?: RateLimiter };
 }
 
 /** What a lane answering without yoga must add to its responses to read as yoga's. */
@@ -291,6 +295,11 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     maxBodyBytes,
     maxJsonDepth: deps.maxJsonDepth ?? DEFAULTS.maxJsonDepth,
     csrf: { enabled: deps.csrfPrevention ?? true, headers: CSRF_HEADERS },
+    rateLimits: deps.rateLimits && {
+      ...deps.rateLimits,
+      viewerOf: (authorization) => verifiedTokens.get(authorization)?.id,
+      addressOf: clientAddress,
+    },
     logger,
   });
   const httpServer = createServiceHttpServer({

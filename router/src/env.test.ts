@@ -59,6 +59,7 @@ describe("loadRouterConfig", () => {
         fieldSuggestions: true,
         corsOrigins: "*",
         cacheDebugHeader: true,
+        rateLimits: { perViewer: 100, perAddress: 100, windowMs: 1_000 },
         apq: { enabled: true, ttlSeconds: 86_400 },
         trustedDocumentsPath: undefined,
         trustedDocumentsOnly: false,

@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { Redis } from "ioredis";
 import type { EventBus } from "@plaza/events";
-import type { Health, Logger } from "@plaza/kit";
+import { createMemoryRateLimiter, type Health, type Logger, type RateLimiter } from "@plaza/kit";
+import { createRedisRateLimiter } from "@plaza/runtime/redis-rate-limiter";
 import { APQ_MEMORY_DEFAULTS, buildRouter, type Router, type RouterDeps } from "./app.ts";
 import { createResponseCacheFromConfig, type ConfiguredResponseCache } from "./cache/response-cache-from-config.ts";
 import type { RouterConfig } from "./env.ts";
@@ -42,23 +43,26 @@ export function routerFromConfig(
   const security = config.security;
   const responseCache = createResponseCacheFromConfig(config, { logger, metrics, bus: deps.bus });
   const trusted = security.trustedDocumentsPath ? loadTrustedDocuments(security.trustedDocumentsPath) : undefined;
-  const apqRedis =
-    security.apq.enabled && config.cache.redisUrl
+  const { rateLimits } = security;
+  const wantsRedis = security.apq.enabled || rateLimits.perViewer > 0 || rateLimits.perAddress > 0;
+  // One client for what every router instance must share: APQ texts and rate limits.
+  const sharedRedis =
+    wantsRedis && config.cache.redisUrl
       ? new Redis(config.cache.redisUrl, {
-          connectionName: "plaza-router-apq",
+          connectionName: "plaza-router-shared",
           enableOfflineQueue: false,
           maxRetriesPerRequest: 0,
           commandTimeout: 1_000,
           retryStrategy: (attempt) => Math.min(100 * attempt, 2_000),
         })
       : undefined;
-  apqRedis?.on("error", () => undefined); // reported by the store's failed reads and writes
+  sharedRedis?.on("error", () => undefined); // reported where the store or a limiter fails
   const apq = !security.apq.enabled
     ? undefined
-    : apqRedis
+    : sharedRedis
       ? resilient(
           createRedisPersistedQueryStore({
-            redis: apqRedis,
+            redis: sharedRedis,
             keyPrefix: config.cache.redisKeyPrefix,
             ttlSeconds: security.apq.ttlSeconds,
           }),
@@ -66,6 +70,17 @@ export function routerFromConfig(
         )
       : createMemoryPersistedQueryStore(APQ_MEMORY_DEFAULTS);
   const persistedOperations: PersistedOperationsOptions = { apq, trusted, trustedOnly: security.trustedDocumentsOnly };
+  const limiter = (limit: number, kind: string): RateLimiter | undefined => {
+    if (limit <= 0) return undefined;
+    const policy = { limit, windowMs: rateLimits.windowMs };
+    return sharedRedis
+      ? createRedisRateLimiter({ ...policy, redis: sharedRedis, prefix: `${config.cache.redisKeyPrefix}rl:router:${kind}:` })
+      : createMemoryRateLimiter(policy);
+  };
+  const requestRateLimits = {
+    perViewer: limiter(rateLimits.perViewer, "viewer"),
+    perAddress: limiter(rateLimits.perAddress, "ip"),
+  };
 
   return {
     responseCache,
@@ -97,12 +112,13 @@ export function routerFromConfig(
         fieldSuggestions: security.fieldSuggestions,
         corsOrigins: security.corsOrigins,
         persistedOperations,
+        rateLimits: requestRateLimits,
       };
       return buildRouter(routerDeps);
     },
     async close() {
       await responseCache.close();
-      apqRedis?.disconnect();
+      sharedRedis?.disconnect();
     },
   };
 }

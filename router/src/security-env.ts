@@ -30,6 +30,11 @@ export const securityEnvFields = {
     )
     .optional(),
   RESPONSE_CACHE_DEBUG_HEADER: byEnvironment(),
+  /** Requests per ROUTER_RATE_LIMIT_WINDOW_MS (a burst, refilled at that rate) per signed-in viewer; 0: off. */
+  ROUTER_RATE_LIMIT_PER_VIEWER: limit(100),
+  /** The same per client address, for requests without a verified token; 0: off. */
+  ROUTER_RATE_LIMIT_PER_IP: limit(100),
+  ROUTER_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().positive().default(1_000),
   ROUTER_APQ: envFields.bool(true),
   ROUTER_APQ_TTL_SECONDS: z.coerce.number().int().positive().default(86_400),
   ROUTER_TRUSTED_DOCUMENTS: z.string().optional(),
@@ -44,6 +49,8 @@ export interface RouterSecurityConfig {
   fieldSuggestions: boolean;
   corsOrigins: CorsOrigins;
   cacheDebugHeader: boolean;
+  /** Requests per window per viewer and per address (0: off). */
+  rateLimits: { perViewer: number; perAddress: number; windowMs: number };
   apq: { enabled: boolean; ttlSeconds: number };
   /** Absolute path of the trusted documents manifest. */
   trustedDocumentsPath?: string;
@@ -75,6 +82,11 @@ export function securityConfigFrom(env: SecurityEnv): RouterSecurityConfig {
     corsOrigins:
       origins === undefined ? (production ? [] : "*") : origins === "*" ? "*" : origins.split(",").map((o) => o.trim()),
     cacheDebugHeader: flag(env.RESPONSE_CACHE_DEBUG_HEADER, !production),
+    rateLimits: {
+      perViewer: env.ROUTER_RATE_LIMIT_PER_VIEWER,
+      perAddress: env.ROUTER_RATE_LIMIT_PER_IP,
+      windowMs: env.ROUTER_RATE_LIMIT_WINDOW_MS,
+    },
     apq: { enabled: env.ROUTER_APQ, ttlSeconds: env.ROUTER_APQ_TTL_SECONDS },
     trustedDocumentsPath:
       env.ROUTER_TRUSTED_DOCUMENTS &&

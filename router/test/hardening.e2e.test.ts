@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { createHealth, createLogger, type SubgraphServer } from "@plaza/kit";
+import { createHealth, createLogger, createMemoryRateLimiter, signAccessToken, type SubgraphServer } from "@plaza/kit";
 import { buildRouter, type Router, type RouterDeps } from "../src/app.ts";
 import { createRouterResponseCache, type RouterResponseCache } from "../src/cache/response-cache.ts";
 import { createRouterMetrics } from "../src/metrics.ts";
@@ -409,6 +409,38 @@ describe("production safety", () => {
     });
     expect(withHeader.status).toBe(200);
     expect(touched.slice(before)).toEqual(["json", "header"]);
+  });
+});
+
+describe("request rate limits", () => {
+  it("answers 429 RATE_LIMITED with Retry-After past the limit, per address for anonymous callers and per viewer otherwise", async () => {
+    const r = await startRouter({
+      rateLimits: {
+        perAddress: createMemoryRateLimiter({ limit: 3, windowMs: 60_000 }),
+        perViewer: createMemoryRateLimiter({ limit: 5, windowMs: 60_000 }),
+      },
+    });
+    try {
+      const query = { query: '{ user(id: "u1") { name } }' };
+      for (let i = 0; i < 3; i++) expect((await post(r.url, query)).status).toBe(200);
+      const refused = await post(r.url, query);
+      expect(refused.status).toBe(429);
+      expect(codeOf(refused)).toBe("RATE_LIMITED");
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+      expect(refused.json.errors?.[0]?.extensions).toMatchObject({ retryAfterSeconds: expect.any(Number) });
+      // Refused before any work: no body is parsed, so not even a valid one runs.
+      const before = touched.length;
+      expect((await post(r.url, { query: 'mutation { touch(id: "limited") }' })).status).toBe(429);
+      expect(touched.length).toBe(before);
+      // A verified viewer has an allowance of its own, and garbage tokens count against the address.
+      const token = await signAccessToken(JWT_SECRET, "u1", 600);
+      r.cache.verifiedTokens.remember(`Bearer ${token}`, { id: "u1", tokenExp: Math.floor(Date.now() / 1000) + 600 });
+      for (let i = 0; i < 5; i++) expect((await post(r.url, query, { authorization: `Bearer ${token}` })).status).toBe(200);
+      expect((await post(r.url, query, { authorization: `Bearer ${token}` })).status).toBe(429);
+      expect((await post(r.url, query, { authorization: "Bearer garbage" })).status).toBe(429);
+    } finally {
+      await r.close();
+    }
   });
 });
 

@@ -83,6 +83,9 @@ export async function startTestStack(
     ROUTER_PORT: "0",
     // Every test client is 127.0.0.1: the per-address cap on anonymous graphql-ws connections is tested on its own.
     ROUTER_WS_MAX_ANONYMOUS_CONNECTIONS_PER_IP: "100000",
+    // Likewise request rate limits (router/test/hardening.e2e.test.ts tests them).
+    ROUTER_RATE_LIMIT_PER_IP: "0",
+    ROUTER_RATE_LIMIT_PER_VIEWER: "0",
     USERS_PORT: "0",
     POSTS_PORT: "0",
     COUNTERS_PORT: "0",

@@ -8,6 +8,7 @@ import {
   REQUEST_ID_HEADER,
   type Logger,
   type NodeHandler,
+  type RateLimiter,
 } from "@plaza/kit";
 import { requestIdFrom } from "../plugins/use-request-id.ts";
 
@@ -20,7 +21,18 @@ export interface RequestGuardOptions {
    * cross-site only after a CORS preflight — or one of these headers (which also force a preflight).
    */
   csrf: { enabled: boolean; headers: readonly string[] };
+  /** Request rate limits: per signed-in viewer, and per client address for everyone else. */
+  rateLimits?: RequestRateLimits;
   logger: Logger;
+}
+
+export interface RequestRateLimits {
+  perViewer?: RateLimiter;
+  perAddress?: RateLimiter;
+  /** The viewer of an Authorization header already verified, or undefined (counted by address until then). */
+  viewerOf(authorization: string): string | undefined;
+  /** The address a request is counted against. */
+  addressOf(req: IncomingMessage): string;
 }
 
 /** Headers Apollo Router and graphql-yoga clients send to pass CSRF prevention; any one of them will do. */
@@ -40,8 +52,9 @@ export function refuse(
   message: string,
   code: string,
   headers: Record<string, string> = {},
+  extensions: Record<string, unknown> = {},
 ): void {
-  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  const body = JSON.stringify({ errors: [{ message, extensions: { ...extensions, code } }] });
   res.writeHead(status, {
     "content-type": `${negotiateResultType(req.headers.accept) ?? "application/json"}; charset=utf-8`,
     "content-length": Buffer.byteLength(body),
@@ -59,6 +72,8 @@ export function refuse(
  * - CSRF: POSTs without a JSON content type or a preflight-forcing header are refused (400 `CSRF_ERROR`).
  * - Bodies are read once, bounded while they arrive (also when chunked), and refused past `maxBodyBytes` (413).
  * - JSON nesting deeper than `maxJsonDepth` in the body or in GET parameters is refused (400 `BAD_REQUEST`).
+ * - Past its rate limit (per viewer, or per address for anonymous callers) a request is refused (429
+ *   `RATE_LIMITED` with `Retry-After`) before its body is read.
  */
 export function createRequestGuard(options: RequestGuardOptions): (next: NodeHandler) => NodeHandler {
   const { maxBodyBytes, maxJsonDepth, logger } = options;
@@ -105,13 +120,57 @@ export function createRequestGuard(options: RequestGuardOptions): (next: NodeHan
     );
   }
 
+  const route = (req: IncomingMessage, res: ServerResponse, next: NodeHandler) => {
+    if (req.method === "POST") return guardPost(req, res, next);
+    if (req.method === "GET") return guardGet(req, res, next);
+    next(req, res);
+  };
+
+  const limits = options.rateLimits;
+  let limiterFailureLogged = 0;
+  /** The limiter and key this request counts against, or undefined when no limit applies. */
+  const limitFor = (req: IncomingMessage): [RateLimiter, string] | undefined => {
+    if (!limits || req.method === "OPTIONS") return undefined;
+    const authorization = req.headers.authorization;
+    const viewer = authorization === undefined ? undefined : limits.viewerOf(authorization);
+    if (viewer !== undefined) return limits.perViewer && [limits.perViewer, viewer];
+    return limits.perAddress && [limits.perAddress, limits.addressOf(req)];
+  };
+
   return (next) => (req, res) =>
     guarded(
       res,
       () => {
-        if (req.method === "POST") return guardPost(req, res, next);
-        if (req.method === "GET") return guardGet(req, res, next);
-        next(req, res);
+        const limit = limitFor(req);
+        if (!limit) return route(req, res, next);
+        limit[0].consume(limit[1]).then(
+          (decision) =>
+            guarded(
+              res,
+              () => {
+                if (decision.allowed) return route(req, res, next);
+                const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+                refuse(
+                  req,
+                  res,
+                  429,
+                  "Too many requests: slow down",
+                  "RATE_LIMITED",
+                  { "retry-after": String(seconds) },
+                  { retryAfterSeconds: seconds },
+                );
+              },
+              report,
+            ),
+          (err: unknown) => {
+            // A limiter that cannot answer (Redis down) does not take the service down with it: requests pass.
+            if (Date.now() - limiterFailureLogged > 10_000) {
+              limiterFailureLogged = Date.now();
+              logger.warn({ err }, "rate limiter unavailable: requests pass unlimited");
+            }
+            guarded(res, () => route(req, res, next), report);
+          },
+        );
       },
       report,
     );

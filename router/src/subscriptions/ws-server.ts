@@ -9,6 +9,7 @@ import { authenticate } from "../auth/authenticate.ts";
 import type { RouterContext, RouterServerContext, Viewer } from "../context.ts";
 import { requestIdFrom } from "../plugins/use-request-id.ts";
 import type { ConnectionLimiter } from "./connection-limiter.ts";
+import { clientAddress } from "../http/client-address.ts";
 import { SUBSCRIPTION_CHANNEL, type SubscriptionChannel } from "./subscription-engine.ts";
 import type { SubscriptionMetrics } from "./subscription-metrics.ts";
 import type { SubscriptionOptions } from "./subscription-options.ts";
@@ -34,18 +35,6 @@ export interface SubscriptionWsServerDeps {
   options: SubscriptionOptions;
   metrics: SubscriptionMetrics;
   logger: Logger;
-}
-
-/**
- * The address anonymous connections are counted against: the peer's, IPv4-mapped IPv6 unwrapped and IPv6 grouped by
- * /64 (one host usually holds a whole /64).
- */
-export function clientAddress(request: IncomingMessage): string {
-  const address = request.socket.remoteAddress ?? "unknown";
-  if (address.startsWith("::ffff:")) return address.slice(7);
-  if (!address.includes(":")) return address;
-  const groups = address.split("::")[0]!.split(":");
-  return `${groups.slice(0, 4).join(":")}::/64`;
 }
 
 export interface SubscriptionWsServer {
