@@ -10,6 +10,7 @@ import {
   REQUEST_ID_HEADER,
   createServiceHttpServer,
   listen,
+  listenMetrics,
   useOperationMetrics,
   type NodeHandler,
   type Health,
@@ -117,6 +118,8 @@ export interface Router {
   subscriptions: SubscriptionEngine;
   /** Resolves with the bound port (pass 0 for a free one). */
   listen(port: number, host?: string): Promise<number>;
+  /** Serves /metrics on a port of its own from now on, no longer on the public one (ROUTER_METRICS_PORT). */
+  listenMetrics(port: number, host?: string): Promise<number>;
   /** Drains HTTP, stops the gateway, closes upstream connections. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -321,6 +324,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
   });
 
   let closing: Promise<void> | undefined;
+  let metricsServer: { port: number; close(): Promise<void> } | undefined;
   return {
     yoga,
     httpServer,
@@ -328,6 +332,10 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     subgraphs,
     subscriptions,
     listen: (port, host = "127.0.0.1") => listen(httpServer, port, host),
+    async listenMetrics(port, host = "127.0.0.1") {
+      metricsServer = await listenMetrics({ mainServer: httpServer, metrics, health, port, host, logger });
+      return metricsServer.port;
+    },
     close() {
       closing ??= (async () => {
         health.setDraining();
@@ -338,6 +346,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
         const sweep = setInterval(() => httpServer.closeIdleConnections(), 50);
         await closeServer(httpServer);
         clearInterval(sweep);
+        await metricsServer?.close();
         serving = false;
         await gateway.stop();
         await yoga.dispose();

@@ -16,6 +16,8 @@ const httpUrl = () => z.url({ protocol: /^https?$/, error: "must be an http(s) U
 const baseSchema = z.object({
   ROUTER_PORT: envFields.port(4000),
   ROUTER_HOST: envFields.host(),
+  /** Unset: /metrics on ROUTER_PORT; set: only on this port (keep it internal). */
+  ROUTER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SUPERGRAPH_PATH: z.string().default(DEFAULT_SUPERGRAPH_PATH),
   JWT_SECRET: envFields.secret("JWT_SECRET"),
   INTERNAL_AUTH_KEY: envFields.secret("INTERNAL_AUTH_KEY"),
@@ -48,6 +50,8 @@ const baseSchema = z.object({
 export interface RouterConfig {
   port: number;
   host: string;
+  /** /metrics on a port of its own (undefined: on `port`). */
+  metricsPort?: number;
   /** Absolute path of the supergraph SDL file. */
   supergraphPath: string;
   jwtSecret: string;
@@ -102,6 +106,7 @@ function routerEnvSchema(source: Record<string, string | undefined>) {
     return {
       port: env.ROUTER_PORT,
       host: env.ROUTER_HOST,
+      metricsPort: env.ROUTER_METRICS_PORT,
       supergraphPath: isAbsolute(env.SUPERGRAPH_PATH) ? env.SUPERGRAPH_PATH : resolve(process.cwd(), env.SUPERGRAPH_PATH),
       jwtSecret: env.JWT_SECRET,
       internalAuthKey: env.INTERNAL_AUTH_KEY,

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   shutdown.installSignalHandlers();
 
   const port = await router.listen(config.port, config.host);
+  if (config.metricsPort !== undefined) await router.listenMetrics(config.metricsPort, config.host);
   logger.info(
     { url: `http://${config.host}:${port}/graphql`, supergraph: config.supergraphPath, graphiql: config.graphiql },
     "router listening",

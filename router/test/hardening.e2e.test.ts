@@ -412,6 +412,24 @@ describe("production safety", () => {
   });
 });
 
+describe("metrics on a port of their own", () => {
+  it("serves /metrics only on the metrics port once it listens, and health on both", async () => {
+    const r = await startRouter();
+    try {
+      expect((await fetch(`${r.base}/metrics`)).status).toBe(200);
+      const port = await r.router.listenMetrics(0);
+      expect((await fetch(`${r.base}/metrics`)).status).toBe(404);
+      const scraped = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain("plaza_router_");
+      expect((await fetch(`http://127.0.0.1:${port}/graphql`)).status).toBe(404);
+      expect((await fetch(`${r.base}/healthz`)).status).toBe(200);
+    } finally {
+      await r.close();
+    }
+  });
+});
+
 describe("request rate limits", () => {
   it("answers 429 RATE_LIMITED with Retry-After past the limit, per address for anonymous callers and per viewer otherwise", async () => {
     const r = await startRouter({

@@ -14,8 +14,9 @@ export function createServiceHttpServer(opts: {
   graphqlPath?: string;
   /** Where errors thrown by the handler are reported (they are answered with a masked 500 either way). */
   logger?: Logger;
-}): Server {
+}): Server & { metricsElsewhere(): void } {
   const { handler, metrics, health, logger } = opts;
+  let metricsHere = true;
   const graphqlPath = opts.graphqlPath ?? "/graphql";
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
@@ -27,7 +28,7 @@ export function createServiceHttpServer(opts: {
       );
       return;
     }
-    if (path === "/metrics") {
+    if (path === "/metrics" && metricsHere) {
       void metrics.registry.metrics().then(
         (body) => {
           res.writeHead(200, { "content-type": metrics.registry.contentType });
@@ -55,7 +56,35 @@ export function createServiceHttpServer(opts: {
     );
   });
   server.keepAliveTimeout = 65_000; // longer than typical upstream idle timeouts, so pooled router connections are reused
-  return server;
+  return Object.assign(server, {
+    /** /metrics is served on a port of its own from now on (listenMetrics): not to the public port's clients. */
+    metricsElsewhere: () => {
+      metricsHere = false;
+    },
+  });
+}
+
+/**
+ * A server for `/metrics` alone (and the health endpoints, for the scraper's own checks), on a port operators keep
+ * internal: metrics name operations and show load, which the public port need not tell anyone.
+ */
+export async function listenMetrics(opts: {
+  mainServer: ReturnType<typeof createServiceHttpServer>;
+  metrics: ServiceMetrics;
+  health: Health;
+  port: number;
+  host: string;
+  logger?: Logger;
+}): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServiceHttpServer({
+    handler: (_req, res) => json(res, 404, { error: "not found" }),
+    metrics: opts.metrics,
+    health: opts.health,
+    logger: opts.logger,
+  });
+  const port = await listen(server, opts.port, opts.host);
+  opts.mainServer.metricsElsewhere();
+  return { port, close: () => closeServer(server) };
 }
 
 function json(res: ServerResponse, status: number, body: unknown) {

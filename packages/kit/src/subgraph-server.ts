@@ -10,7 +10,7 @@ import { WebSocketServer } from "ws";
 import type { Logger } from "pino";
 import { isUnexpectedError, maskError, unauthenticated } from "./errors.ts";
 import { boundedParserCaches } from "./bounded-cache.ts";
-import { createServiceHttpServer, closeServer, listen } from "./http-server.ts";
+import { createServiceHttpServer, closeServer, listen, listenMetrics } from "./http-server.ts";
 import type { Health } from "./health.ts";
 import { createGraphQLFastLane, type LaneOperation } from "./graphql-fast-lane.ts";
 import { createInternalAuthGate, headerOf, verifiedIdentityOf } from "./internal-auth-gate.ts";
@@ -53,6 +53,8 @@ export interface SubgraphServer {
   yoga: YogaServerInstance<Record<string, unknown>, Record<string, unknown>>;
   httpServer: Server;
   listen(port: number, host?: string): Promise<number>;
+  /** Serves /metrics on its own port from now on (and no longer on the main one); resolves with the bound port. */
+  listenMetrics(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -203,6 +205,7 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
   );
 
   let closing: Promise<void> | undefined;
+  let metricsServer: { port: number; close(): Promise<void> } | undefined;
   const close = async () => {
     opts.health.setDraining();
     // 1001 "Going Away" tells graphql-ws clients (the router) to reconnect elsewhere.
@@ -210,11 +213,23 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
     await wsHandle.dispose();
     await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     await closeServer(httpServer);
+    await metricsServer?.close();
   };
   return {
     yoga,
     httpServer,
     listen: (port, host = "127.0.0.1") => listen(httpServer, port, host),
+    async listenMetrics(port, host = "127.0.0.1") {
+      metricsServer = await listenMetrics({
+        mainServer: httpServer,
+        metrics: opts.metrics,
+        health: opts.health,
+        port,
+        host,
+        logger,
+      });
+      return metricsServer.port;
+    },
     // Safe to call twice (shutdown hooks and tests may both close).
     close: () => (closing ??= close()),
   };

@@ -90,6 +90,7 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
       health: createHealth(),
     });
     const routerPort = await router.listen(routerConfig.port, routerConfig.host);
+    if (routerConfig.metricsPort !== undefined) await router.listenMetrics(routerConfig.metricsPort, routerConfig.host);
     const embedded = usersConfig.shards.kind === "pglite";
     const started = router;
     return {

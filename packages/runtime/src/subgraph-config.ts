@@ -30,8 +30,14 @@ export function loadSubgraphConfig<S extends z.ZodType>(
   service: string,
   schema: S,
   source: Record<string, string | undefined> = process.env,
-): z.infer<S> & { shards: ShardConfig } {
+): z.infer<S> & { shards: ShardConfig; metricsPort?: number } {
   const problems: string[] = [];
+  // Per service only (`USERS_METRICS_PORT`): services started together from one environment each need their own.
+  const metricsKey = `${service.toUpperCase()}_METRICS_PORT`;
+  const metricsSetting = source[metricsKey];
+  const metricsPort = metricsSetting ? Number(metricsSetting) : undefined;
+  if (metricsPort !== undefined && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort <= 65_535))
+    problems.push(`${metricsKey}: must be a port number (0-65535)`);
   let env: z.infer<S> | undefined;
   try {
     env = loadEnv(service, schema, source);
@@ -42,7 +48,7 @@ export function loadSubgraphConfig<S extends z.ZodType>(
   const shards = parseShardConfig(service.toUpperCase(), source, { service });
   if (!shards.ok) problems.push(...shards.problems);
   if (problems.length > 0 || !env || !shards.ok) throw new EnvError(service, problems);
-  return { ...env, shards: shards.config };
+  return { ...env, shards: shards.config, metricsPort };
 }
 
 export function exitOnConfigError<T>(load: () => T): T {

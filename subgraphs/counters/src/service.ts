@@ -280,6 +280,7 @@ export async function startCountersService(
     });
     teardown.push(() => app.close());
     const port = await app.listen(config.COUNTERS_PORT, config.HOST);
+    if (config.metricsPort !== undefined) await app.listenMetrics(config.metricsPort, config.HOST);
     logger.info(
       { port, shards: config.shards.describe, log: log.id, hotStore: hot.redis ? "redis" : "memory" },
       "counters subgraph listening",

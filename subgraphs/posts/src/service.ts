@@ -138,6 +138,7 @@ export async function startPostsService(config: PostsConfig, deps: { bus: EventB
       graphiql: config.NODE_ENV === "development",
     });
     const port = await app.listen(config.POSTS_PORT, config.HOST);
+    if (config.metricsPort !== undefined) await app.listenMetrics(config.metricsPort, config.HOST);
     logger.info({ port, shards: config.shards.describe, timelines: redis ? "redis" : "memory" }, "posts subgraph listening");
     return {
       app,

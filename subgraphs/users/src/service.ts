@@ -77,6 +77,7 @@ export async function startUsersService(config: UsersConfig, deps: { bus: EventB
       graphiql: config.NODE_ENV === "development",
     });
     const port = await app.listen(config.USERS_PORT, config.HOST);
+    if (config.metricsPort !== undefined) await app.listenMetrics(config.metricsPort, config.HOST);
     logger.info({ port, shards: config.shards.describe }, "users subgraph listening");
     return {
       app,
