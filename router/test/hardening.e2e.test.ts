@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { request as httpRequest } from "node:http";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { createHealth, createLogger, createMemoryRateLimiter, signAccessToken, type SubgraphServer } from "@plaza/kit";
 import { buildRouter, type Router, type RouterDeps } from "../src/app.ts";
 import { createRouterResponseCache, type RouterResponseCache } from "../src/cache/response-cache.ts";
 import { createRouterMetrics } from "../src/metrics.ts";
 import { composeSupergraph } from "../src/schema/compose.ts";
 import { createMemoryPersistedQueryStore } from "../src/persisted/persisted-operations.ts";
+import { heapAfterGc } from "@plaza/testkit";
 import { startTestSubgraph } from "./test-subgraph.ts";
 
 const JWT_SECRET = "hardening-jwt-secret-0123456789abcdefghijk";
@@ -519,15 +518,6 @@ describe("persisted operations", () => {
 const PHASE = 1_500 * Number(process.env.PLAZA_FUZZ_SCALE ?? 1);
 
 describe("bounded memory for client-chosen names", () => {
-  // Forced collections make heap sizes comparable between phases (the flag must be set before gc is looked up).
-  setFlagsFromString("--expose-gc");
-  const gc = runInNewContext("gc") as () => void;
-  const heapAfterGc = () => {
-    gc();
-    gc();
-    return process.memoryUsage().heapUsed;
-  };
-
   /** `count` valid queries, each with its own operation name, alias and text, `concurrency` at a time. */
   async function sendDistinct(url: string, from: number, count: number, concurrency = 32) {
     let next = from;

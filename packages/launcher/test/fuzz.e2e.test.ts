@@ -1,8 +1,6 @@
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GraphQLSchema } from "graphql";
-import { hostileRequests, type HostileRequest } from "@plaza/testkit";
+import { heapAfterGc, hostileRequests, type HostileRequest } from "@plaza/testkit";
 import { newSignUp, startTestStack, type TestStack } from "./test-stack.ts";
 
 /**
@@ -15,14 +13,6 @@ const SCALE = Number(process.env.PLAZA_FUZZ_SCALE ?? 1);
 const SEED = Number(process.env.PLAZA_FUZZ_SEED ?? 20261202);
 /** Generous for a loaded 2-core machine: what is measured is that nothing hangs or runs away. */
 const RESPONSE_BOUND_MS = 15_000;
-
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-const heapAfterGc = () => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 
 interface Outcome {
   request: HostileRequest;

@@ -19,3 +19,4 @@ export { uniqueName } from "./unique-name.ts";
 export * from "./services/index.ts";
 export { openTestShards, type OutboxRow, type TestShards } from "./test-shards.ts";
 export { hostileRequests, seededRandom, type HostileRequest } from "./hostile-requests.ts";
+export { heapAfterGc } from "./heap.ts";
