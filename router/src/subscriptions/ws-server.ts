@@ -115,7 +115,7 @@ export function createSubscriptionWsServer(deps: SubscriptionWsServerDeps): Subs
       return true;
     },
     onSubscribe: async (ctx, id, payload) => {
-      const { state } = ctx.extra;
+      const { state, request } = ctx.extra;
       if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerConnection) {
         return [
           new GraphQLError(`At most ${options.maxSubscriptionsPerConnection} operations per connection`, {
@@ -133,6 +133,8 @@ export function createSubscriptionWsServer(deps: SubscriptionWsServerDeps): Subs
       const enveloped = yoga.getEnveloped({
         requestId: `${state.requestId}.${state.operations}`,
         viewer: state.viewer,
+        // The upgrade request: the context reads the client's address from it, as for HTTP.
+        req: request,
         [SUBSCRIPTION_CHANNEL]: channel,
         params: payload,
       } as RouterServerContext);
