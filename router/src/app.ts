@@ -33,7 +33,6 @@ import { createConnectionLimiter } from "./subscriptions/connection-limiter.ts";
 import { createSubscriptionEngine, type SubscriptionEngine } from "./subscriptions/subscription-engine.ts";
 import { subscriptionOptions, type SubscriptionOptions } from "./subscriptions/subscription-options.ts";
 import { createSubscriptionWsServer } from "./subscriptions/ws-server.ts";
-import { clientAddress } from "./http/client-address.ts";
 import { subgraphEnvName } from "./subgraphs.ts";
 import { createFetchDeduper } from "./subgraph/fetch-dedupe.ts";
 import { createCorsPolicy, type CorsOrigins } from "./http/cors.ts";
@@ -43,6 +42,8 @@ import { useOperationLimits } from "./plugins/use-operation-limits.ts";
 import { usePersistedOperations, type PersistedOperationsOptions } from "./plugins/use-persisted-operations.ts";
 import { createMemoryPersistedQueryStore } from "./persisted/persisted-operations.ts";
 import { useSchemaPrivacy } from "./plugins/use-schema-privacy.ts";
+import { retryAfterHeaders, useRetryAfter } from "./plugins/use-retry-after.ts";
+import { createClientIpOf, createClientKeyOf } from "./client-ip.ts";
 
 type NodeHttpHandler = NodeHandler;
 
@@ -101,6 +102,11 @@ export interface RouterDeps {
   persistedOperations?: PersistedOperationsOptions;
   /** Request rate limits per signed-in viewer and per client address (default: none). */
   rateLimits?: { perViewer?: RateLimiter; perAddress?: RateLimiter };
+  /**
+   * Proxies of our own in front of the router (ROUTER_TRUSTED_PROXIES, default 0): how many X-Forwarded-For entries,
+   * from the right, name the client's address. 0 believes only the socket's peer.
+   */
+  trustedProxies?: number;
 }
 
 /** What a lane answering without yoga must add to its responses to read as yoga's. */
@@ -214,6 +220,8 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
   // One query planner for subscriptions and single-fetch execution (@apollo/gateway keeps its own internally).
   const planning = createFederationPlanning(deps.supergraphSdl);
   const verifiedTokens = deps.verifiedTokens ?? createVerifiedTokens();
+  const clientIpOf = createClientIpOf(deps.trustedProxies ?? 0);
+  const clientKeyOf = createClientKeyOf(deps.trustedProxies ?? 0);
   const subscriptionConfig = subscriptionOptions(deps.subscriptions);
   const connectionLimiter = createConnectionLimiter(subscriptionConfig.maxConnectionsPerUser);
   const subscriptions = createSubscriptionEngine({
@@ -237,13 +245,16 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     maxRequestBodySize: maxBodyBytes,
     parserAndValidationCache: boundedParserCaches(),
     cors: (request) => cors.yoga(request),
-    context: ({ requestId, viewer }): RouterContext => {
+    context: ({ requestId, viewer, clientIp, req }): RouterContext => {
       // use-request-id always sets it for HTTP; other transports pass their own.
       const id = requestId ?? "unknown";
-      return { requestId: id, viewer: viewer ?? null, logger: logger.child({ requestId: id }) };
+      // The one place the client's address is determined (HTTP, the fast lane and graphql-ws all pass `req`).
+      const ip = clientIp ?? clientIpOf(req);
+      return { requestId: id, viewer: viewer ?? null, clientIp: ip, logger: logger.child({ requestId: id }) };
     },
     plugins: [
       useRequestId(),
+      useRetryAfter(),
       useViewerAuth({ jwtSecret: deps.jwtSecret, verifiedTokens }),
       usePersistedOperations(
         deps.persistedOperations ?? { apq: createMemoryPersistedQueryStore(APQ_MEMORY_DEFAULTS), trustedOnly: false },
@@ -287,9 +298,12 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
             const authorization = req.headers.authorization;
             const viewer = authorization === undefined ? null : verifiedTokens.get(authorization);
             if (viewer === undefined) return undefined;
-            return { requestId: requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined), viewer };
+            return { requestId: requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined), viewer, req };
           },
-          responseHeaders: (serverContext) => ({ [REQUEST_ID_HEADER]: (serverContext as RouterServerContext).requestId }),
+          responseHeaders: (serverContext, result) => ({
+            [REQUEST_ID_HEADER]: (serverContext as RouterServerContext).requestId,
+            ...retryAfterHeaders(result),
+          }),
           maskError: (err) => maskError(err, "Unexpected error."),
           onServed: () => metrics.fastLaneRequests.inc(),
         });
@@ -301,7 +315,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     rateLimits: deps.rateLimits && {
       ...deps.rateLimits,
       viewerOf: (authorization) => verifiedTokens.get(authorization)?.id,
-      addressOf: clientAddress,
+      addressOf: clientKeyOf,
     },
     logger,
   });
@@ -318,6 +332,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     jwtSecret: deps.jwtSecret,
     limiter: connectionLimiter,
     anonymousLimiter: createConnectionLimiter(subscriptionConfig.maxAnonymousConnectionsPerIp),
+    clientKeyOf,
     options: subscriptionConfig,
     metrics: metrics.subscriptions,
     logger: logger.child({ component: "graphql-ws" }),

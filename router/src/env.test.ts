@@ -34,6 +34,7 @@ describe("loadRouterConfig", () => {
       maxBodyBytes: 1_048_576,
       httpFastLane: true,
       singleFetchDirect: true,
+      trustedProxies: 0,
       subscriptions: SUBSCRIPTION_DEFAULTS,
       cache: {
         instanceId: expect.stringMatching(/^[A-Za-z0-9._-]{1,64}$/),

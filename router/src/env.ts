@@ -28,6 +28,8 @@ const baseSchema = z.object({
   MAX_BODY_BYTES: positiveInt(1_048_576),
   ROUTER_HTTP_FAST_LANE: envFields.bool(true),
   ROUTER_SINGLE_FETCH_DIRECT: envFields.bool(true),
+  /** Our own proxies in front of the router: X-Forwarded-For entries (from the right) believed for the client's address. */
+  ROUTER_TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
   /** Comma-separated root subscription fields shared across viewers (resolved as the anonymous viewer). */
   ROUTER_PUBLIC_SUBSCRIPTIONS: z
     .string()
@@ -68,6 +70,8 @@ export interface RouterConfig {
   httpFastLane: boolean;
   /** Single-fetch operations are answered with the subgraph's data, without the gateway's result shaping. */
   singleFetchDirect: boolean;
+  /** Trusted proxy hops for the client's address (0: the socket's peer only). */
+  trustedProxies: number;
   subscriptions: SubscriptionOptions;
   /** Response cache, its Redis level and invalidation events, subgraph fetch deduplication. */
   cache: RouterCacheConfig;
@@ -119,6 +123,7 @@ function routerEnvSchema(source: Record<string, string | undefined>) {
       maxBodyBytes: env.MAX_BODY_BYTES,
       httpFastLane: env.ROUTER_HTTP_FAST_LANE,
       singleFetchDirect: env.ROUTER_SINGLE_FETCH_DIRECT,
+      trustedProxies: env.ROUTER_TRUSTED_PROXIES,
       subscriptions: {
         ...SUBS,
         publicFields: env.ROUTER_PUBLIC_SUBSCRIPTIONS.split(",")

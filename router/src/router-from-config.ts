@@ -104,6 +104,7 @@ export function routerFromConfig(
         verifiedTokens: cache?.verifiedTokens,
         httpFastLane: config.httpFastLane,
         singleFetchDirect: config.singleFetchDirect,
+        trustedProxies: config.trustedProxies,
         subgraphFetchDedupe: { enabled: config.cache.subgraphFetchDedupe, epoch: cache?.invalidationEpoch },
         limits: security.limits,
         maxJsonDepth: security.maxJsonDepth,

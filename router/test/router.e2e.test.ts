@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { conflict, createHealth, createLogger, signAccessToken, type BaseContext } from "@plaza/kit";
+import { conflict, createHealth, createLogger, rateLimited, signAccessToken, type BaseContext } from "@plaza/kit";
 import { buildRouter, type Router } from "../src/app.ts";
 import { createRouterMetrics } from "../src/metrics.ts";
 import { composeSupergraph } from "../src/schema/compose.ts";
@@ -22,6 +22,8 @@ const accountsSdl = /* GraphQL */ `
     requestId: String!
     conflictingHandle: String
     boom: String
+    clientIp: String
+    limited(seconds: Int!): String
   }
 `;
 
@@ -43,6 +45,7 @@ let notes: TestSubgraph;
 let router: Router;
 let base: string;
 let notesDown = false;
+let supergraphSdl: string;
 
 beforeAll(async () => {
   accounts = await startSubgraph("accounts", accountsSdl, {
@@ -57,6 +60,10 @@ beforeAll(async () => {
       },
       boom: () => {
         throw new Error("connection to db-7.internal failed with password hunter2");
+      },
+      clientIp: (_: unknown, __: unknown, ctx: BaseContext) => ctx.identity.clientIp ?? null,
+      limited: (_: unknown, args: { seconds: number }) => {
+        throw rateLimited("Slow down", args.seconds * 1000);
       },
     },
   });
@@ -74,6 +81,7 @@ beforeAll(async () => {
     { name: "notes", url: "http://notes.invalid/graphql", sdl: notesSdl },
   ]);
   if (!composed.ok) throw new Error(`composition failed: ${JSON.stringify(composed.errors)}`);
+  supergraphSdl = composed.supergraphSdl;
 
   router = await buildRouter({
     supergraphSdl: composed.supergraphSdl,
@@ -286,5 +294,58 @@ describe("router over real subgraphs", () => {
     const body = (await readyz.json()) as { checks: Record<string, string> };
     expect(body.checks["subgraph:accounts"]).toBe("ok");
     expect(body.checks["subgraph:notes"]).not.toBe("ok");
+  });
+});
+
+describe("client address and Retry-After", () => {
+  const viaYoga = { origin: "http://localhost" };
+
+  it("signs the socket's address into the identity and ignores X-Forwarded-For by default", async () => {
+    const spoofed = { "x-forwarded-for": "6.6.6.6" };
+    expect((await post({ query: "{ clientIp }" }, spoofed)).json).toEqual({ data: { clientIp: "127.0.0.1" } });
+    expect((await post({ query: "{ clientIp }" }, { ...spoofed, ...viaYoga })).json).toEqual({ data: { clientIp: "127.0.0.1" } });
+    const token = await signAccessToken(JWT_SECRET, "user-ip", 60);
+    expect((await post({ query: "{ clientIp viewerId }" }, { ...spoofed, ...bearer(token) })).json).toEqual({
+      data: { clientIp: "127.0.0.1", viewerId: "user-ip" },
+    });
+  });
+
+  it("believes the entries of trusted proxies only", async () => {
+    const trusting = await buildRouter({
+      supergraphSdl,
+      subgraphUrls: { accounts: accounts.url, notes: notes.url },
+      jwtSecret: JWT_SECRET,
+      internalAuthKey: INTERNAL_AUTH_KEY,
+      logger,
+      metrics: createRouterMetrics({ defaultMetrics: false }),
+      health: createHealth(),
+      trustedProxies: 1,
+    });
+    try {
+      const url = `http://127.0.0.1:${await trusting.listen(0)}/graphql`;
+      const ask = async (headers: Record<string, string>) => {
+        const res = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body: JSON.stringify({ query: "{ clientIp }" }),
+        });
+        return ((await res.json()) as { data: { clientIp: string } }).data.clientIp;
+      };
+      expect(await ask({ "x-forwarded-for": "6.6.6.6, ::ffff:203.0.113.5" })).toBe("203.0.113.5");
+      expect(await ask({ "x-forwarded-for": "6.6.6.6, 2001:DB8::0:1", ...viaYoga })).toBe("2001:db8::1");
+      expect(await ask({})).toBe("127.0.0.1");
+    } finally {
+      await trusting.close();
+    }
+  });
+
+  it("adds Retry-After, the longest wait of the RATE_LIMITED errors, on the fast lane and on yoga's path", async () => {
+    const query = "{ a: limited(seconds: 7) b: limited(seconds: 42) hello }";
+    const lane = await post({ query });
+    expect(lane.json.errors?.map((e) => e.extensions?.code)).toEqual(["RATE_LIMITED", "RATE_LIMITED"]);
+    expect(lane.headers.get("retry-after")).toBe("42");
+    expect((await post({ query }, viaYoga)).headers.get("retry-after")).toBe("42");
+    expect((await post({ query: "{ hello }" })).headers.get("retry-after")).toBeNull();
+    expect((await post({ query: "{ boom }" }, viaYoga)).headers.get("retry-after")).toBeNull();
   });
 });

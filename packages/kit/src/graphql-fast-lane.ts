@@ -36,8 +36,8 @@ export interface GraphQLFastLaneOptions {
    * undefined to leave the request to yoga — e.g. a credential the lane cannot vouch for, which yoga rejects.
    */
   serverContext(req: IncomingMessage): object | undefined;
-  /** Headers yoga's `onResponse` hooks would add. */
-  responseHeaders(serverContext: object): OutgoingHttpHeaders;
+  /** Headers yoga's `onResponse` hooks would add (some depend on the result, e.g. Retry-After for RATE_LIMITED). */
+  responseHeaders(serverContext: object, result: ExecutionResult): OutgoingHttpHeaders;
   /** What yoga's masked-errors option does with an error thrown out of execution. */
   maskError(error: unknown): GraphQLError;
   /** Called for every request the lane takes (a metric: how much traffic skips yoga's HTTP layer). */
@@ -269,7 +269,7 @@ export function createGraphQLFastLane(options: GraphQLFastLaneOptions): (next: N
       body: string;
       init: { status: number; headers: Record<string, string> };
     };
-    const headers: OutgoingHttpHeaders = { ...processed.init.headers, ...options.responseHeaders(serverContext) };
+    const headers: OutgoingHttpHeaders = { ...processed.init.headers, ...options.responseHeaders(serverContext, result) };
     headers["content-length"] = Buffer.byteLength(processed.body);
     res.writeHead(processed.init.status, headers);
     res.end(processed.body);

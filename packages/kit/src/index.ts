@@ -2,6 +2,7 @@ export * from "./env.ts";
 export * from "./errors.ts";
 export * from "./health.ts";
 export * from "./http-server.ts";
+export * from "./client-ip.ts";
 export * from "./internal-auth.ts";
 export * from "./internal-auth-gate.ts";
 export * from "./logger.ts";

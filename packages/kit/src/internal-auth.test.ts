@@ -116,6 +116,20 @@ describe("internal identity header (v2)", () => {
     }
   });
 
+  it("carries the client's address, covered by the signature", () => {
+    const header = signInternalIdentity(KEY, { viewerId: null, clientIp: "203.0.113.7" }, { subgraph: "posts", body: BODY }, NOW);
+    expect(posts().verify(header, { body: BODY })).toEqual({ ok: true, identity: { viewerId: null, clientIp: "203.0.113.7" } });
+    const [version, at, , mac] = header.split(".");
+    const claims = { viewerId: null, aud: "posts", use: "http", ip: "198.51.100.1" };
+    const edited = `${version}.${at}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${mac}`;
+    expect(posts().verify(edited, { body: BODY })).toEqual({ ok: false, reason: "bad internal signature" });
+    for (const ip of [5, "", "x".repeat(65)]) {
+      const bad = { viewerId: null, aud: "posts", use: "http", ip };
+      const forged = `${version}.${at}.${Buffer.from(JSON.stringify(bad)).toString("base64url")}.${mac}`;
+      expect(posts().verify(forged, { body: BODY })).toEqual({ ok: false, reason: "malformed identity" });
+    }
+  });
+
   it("signs through createInternalSigner exactly as signInternalIdentity does", () => {
     const header = createInternalSigner(KEY)({ viewerId: "u1" }, { subgraph: "posts", body: BODY });
     expect(createInternalVerifier(KEY, { subgraph: "posts" }).verify(header, { body: BODY }).ok).toBe(true);

@@ -18,6 +18,11 @@ export interface InternalIdentity {
   viewerId: string | null;
   /** Expiry of the viewer's own token (epoch seconds): subgraphs refuse the header after it; subscriptions end with it. */
   tokenExp?: number;
+  /**
+   * The client's address as the router determined it (kit's normalizeIp form): the socket's peer, or what the
+   * router's trusted proxies reported. Absent when the router did not know it (health checks, schema loads).
+   */
+  clientIp?: string;
 }
 
 /** What one header is good for: one HTTP request body to one subgraph, or one graphql-ws connection to it. */
@@ -30,6 +35,7 @@ interface Claims {
   tokenExp?: number;
   aud: string;
   use: Use;
+  ip?: string;
 }
 
 const VERSION = "v2";
@@ -57,7 +63,13 @@ export function signInternalIdentity(
   target: InternalAuthTarget,
   nowSeconds = Math.floor(Date.now() / 1000),
 ): string {
-  const claims: Claims = { viewerId: identity.viewerId, tokenExp: identity.tokenExp, aud: target.subgraph, use: useOf(target) };
+  const claims: Claims = {
+    viewerId: identity.viewerId,
+    tokenExp: identity.tokenExp,
+    aud: target.subgraph,
+    use: useOf(target),
+    ip: identity.clientIp,
+  };
   const signedPart = `${VERSION}.${nowSeconds}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
   return `${signedPart}.${mac(keyObject(key), signedPart, "body" in target ? target.body : undefined).toString("base64url")}`;
 }
@@ -125,12 +137,15 @@ export function createInternalVerifier(key: string, opts: InternalVerifierOption
     if (typeof claims !== "object" || claims === null) return refuse("malformed identity");
     if (claims.viewerId !== null && typeof claims.viewerId !== "string") return refuse("malformed identity");
     if (claims.tokenExp !== undefined && typeof claims.tokenExp !== "number") return refuse("malformed identity");
+    if (claims.ip !== undefined && (typeof claims.ip !== "string" || !claims.ip || claims.ip.length > 64))
+      return refuse("malformed identity");
     if (claims.aud !== opts.subgraph) return refuse("internal signature is for another subgraph");
     if (claims.use !== use)
       return refuse(`internal signature is not for ${use === "http" ? "an HTTP request" : "a graphql-ws connection"}`);
     if (claims.tokenExp !== undefined && claims.tokenExp <= clock()) return refuse("viewer token expired");
-    const identity: InternalIdentity =
-      claims.tokenExp === undefined ? { viewerId: claims.viewerId } : { viewerId: claims.viewerId, tokenExp: claims.tokenExp };
+    const identity: InternalIdentity = { viewerId: claims.viewerId };
+    if (claims.tokenExp !== undefined) identity.tokenExp = claims.tokenExp;
+    if (claims.ip !== undefined) identity.clientIp = claims.ip;
     return {
       ok: true,
       identity,

@@ -40,29 +40,32 @@ async function call<T>(
 
 /**
  * Seeds through the public API (the router), so demo data takes exactly the path real data takes — validation,
- * events and all. Idempotent: an existing demo user is signed in instead.
+ * events, rate limits and all. Idempotent: an existing demo user is signed in, and only a missing one signed up
+ * (so restarts spend none of the per-address sign-up allowance).
  */
 export async function seedDemoData(routerUrl: string, logger: Logger): Promise<void> {
   const tokens: string[] = [];
   const ids: string[] = [];
   let created = 0;
   for (const user of DEMO_USERS) {
-    const signUp = await call<{ signUp: { token: string; user: { id: string } } }>(
+    const signIn = await call<{ signIn: { token: string; user: { id: string } } }>(
       routerUrl,
-      "mutation ($input: SignUpInput!) { signUp(input: $input) { token user { id } } }",
-      { input: { ...user, password: DEMO_PASSWORD } },
+      "mutation ($email: String!, $password: String!) { signIn(email: $email, password: $password) { token user { id } } }",
+      { email: user.email, password: DEMO_PASSWORD },
     );
-    let auth = signUp.data?.signUp;
-    if (auth) created++;
-    else if (signUp.errors?.[0]?.extensions?.code === "CONFLICT") {
-      const signIn = await call<{ signIn: { token: string; user: { id: string } } }>(
+    let auth = signIn.data?.signIn;
+    let errors = signIn.errors;
+    if (!auth && errors?.[0]?.extensions?.code === "UNAUTHENTICATED") {
+      const signUp = await call<{ signUp: { token: string; user: { id: string } } }>(
         routerUrl,
-        "mutation ($email: String!, $password: String!) { signIn(email: $email, password: $password) { token user { id } } }",
-        { email: user.email, password: DEMO_PASSWORD },
+        "mutation ($input: SignUpInput!) { signUp(input: $input) { token user { id } } }",
+        { input: { ...user, password: DEMO_PASSWORD } },
       );
-      auth = signIn.data?.signIn;
+      auth = signUp.data?.signUp;
+      errors = signUp.errors;
+      if (auth) created++;
     }
-    if (!auth) throw new Error(`cannot seed demo user ${user.handle}: ${JSON.stringify(signUp.errors)}`);
+    if (!auth) throw new Error(`cannot seed demo user ${user.handle}: ${JSON.stringify(errors)}`);
     tokens.push(auth.token);
     ids.push(auth.user.id);
   }

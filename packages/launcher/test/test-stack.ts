@@ -106,6 +106,10 @@ export async function startTestStack(
     // limited here. Shares keep the product's limits (counters.e2e.test.ts tests them through the router).
     COUNTERS_VIEW_RATE_LIMIT: "1000000",
     COUNTERS_VIEW_RATE_WINDOW_MS: "1000",
+    // Every test signs up and signs in its users from 127.0.0.1: the per-address limits would refuse them.
+    // Per-account limits keep the product's values (users-throttling.e2e.test.ts tests them through the router).
+    USERS_SIGNUP_IP_RATE_LIMIT: "1000000",
+    USERS_SIGNIN_IP_RATE_LIMIT: "1000000",
     ...opts.env,
   };
   const stack = await startPlazaStack(env, createLogger({ service: "test-stack", level: env.LOG_LEVEL! }));

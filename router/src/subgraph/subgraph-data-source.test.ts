@@ -90,6 +90,19 @@ describe("subgraph data source", () => {
     expect(accounts.verify(header, { purpose: "graphql-ws" }).ok).toBe(false);
   });
 
+  it("signs the client's address into the identity", async () => {
+    let seen: { header: string; body: string } | undefined;
+    handler = (req, body, res) => {
+      seen = { header: req.headers[INTERNAL_AUTH_HEADER] as string, body };
+      json(res, 200, { data: { a: 1 } });
+    };
+    await dataSource().process(incoming({ requestId: "req-ip", viewer: null, clientIp: "203.0.113.7" }));
+    expect(accounts.verify(seen!.header, { body: seen!.body })).toEqual({
+      ok: true,
+      identity: { viewerId: null, clientIp: "203.0.113.7" },
+    });
+  });
+
   it("sends anonymous identity when there is no viewer", async () => {
     let header: string | undefined;
     let sent = "";

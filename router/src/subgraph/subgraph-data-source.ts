@@ -150,11 +150,16 @@ export function createSubgraphDataSource(deps: SubgraphDataSourceDeps): Subgraph
       // Gateway health checks and schema loads pass an empty context: they go out anonymous.
       const context = options.context as Partial<RouterContext>;
       const { query, variables, operationName, extensions } = options.request;
-      const identity: InternalIdentity = { viewerId: context.viewer?.id ?? null, tokenExp: context.viewer?.tokenExp };
+      const identity: InternalIdentity = {
+        viewerId: context.viewer?.id ?? null,
+        tokenExp: context.viewer?.tokenExp,
+        clientIp: context.clientIp ?? undefined,
+      };
       const body = JSON.stringify({ query, variables, operationName, extensions });
       const logger = context.logger ?? deps.logger;
       // Signed inside the closure: fetches that join an identical one in flight do not sign at all.
       const send = () => post(body, headersFor(identity, body, context.requestId ?? randomUUID()), logger);
+      // A joined read goes out with the first fetch's address: subgraphs limit per address only on mutations.
       if (deps.dedupe && query && READ_OPERATION.test(query)) {
         return deps.dedupe.run(`${context.viewer?.id ?? ""}\n${body}`, send);
       }

@@ -117,7 +117,12 @@ export function createSubscriptionEngine(deps: SubscriptionEngineDeps): Subscrip
   }
 
   function resolver(plan: SubscriptionPlan, args: ExecutionArgs, scope: SubscriptionScope, requestId: string) {
-    const context: RouterContext = { requestId, viewer: scope.viewer, logger: logger.child({ requestId }) };
+    const context: RouterContext = {
+      requestId,
+      viewer: scope.viewer,
+      clientIp: (args.contextValue as Partial<RouterContext> | undefined)?.clientIp ?? null,
+      logger: logger.child({ requestId }),
+    };
     const requestContext = toGatewayRequestContext({ ...args, contextValue: context }, logger);
     const realPrimary = deps.subgraphs.get(plan.primary.serviceName);
     return async (payload: FormattedExecutionResult): Promise<ExecutionResult> => {

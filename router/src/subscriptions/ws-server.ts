@@ -9,7 +9,6 @@ import { authenticate } from "../auth/authenticate.ts";
 import type { RouterContext, RouterServerContext, Viewer } from "../context.ts";
 import { requestIdFrom } from "../plugins/use-request-id.ts";
 import type { ConnectionLimiter } from "./connection-limiter.ts";
-import { clientAddress } from "../http/client-address.ts";
 import { SUBSCRIPTION_CHANNEL, type SubscriptionChannel } from "./subscription-engine.ts";
 import type { SubscriptionMetrics } from "./subscription-metrics.ts";
 import type { SubscriptionOptions } from "./subscription-options.ts";
@@ -32,6 +31,8 @@ export interface SubscriptionWsServerDeps {
   limiter: ConnectionLimiter;
   /** Anonymous connections per client address. */
   anonymousLimiter: ConnectionLimiter;
+  /** The address a request is counted against (honours ROUTER_TRUSTED_PROXIES). */
+  clientKeyOf(request: IncomingMessage): string;
   options: SubscriptionOptions;
   metrics: SubscriptionMetrics;
   logger: Logger;
@@ -106,7 +107,7 @@ export function createSubscriptionWsServer(deps: SubscriptionWsServerDeps): Subs
       const result = await authenticate(deps.jwtSecret, authorization);
       if (result.kind === "rejected") return false; // 4403 Forbidden
       if (result.kind === "anonymous") {
-        const address = clientAddress(request);
+        const address = deps.clientKeyOf(request);
         if (!deps.anonymousLimiter.tryAcquire(address)) {
           state.socket.close(WS_CLOSE.tooManyConnections, "Too many anonymous connections from this address");
           return false;
@@ -127,7 +128,7 @@ export function createSubscriptionWsServer(deps: SubscriptionWsServerDeps): Subs
       return true;
     },
     onSubscribe: async (ctx, id, payload) => {
-      const { state } = ctx.extra;
+      const { state, request } = ctx.extra;
       const max = state.viewer ? options.maxSubscriptionsPerConnection : options.maxAnonymousSubscriptionsPerConnection;
       if (Object.keys(ctx.subscriptions).length > max) {
         return [
@@ -146,6 +147,8 @@ export function createSubscriptionWsServer(deps: SubscriptionWsServerDeps): Subs
       const enveloped = yoga.getEnveloped({
         requestId: `${state.requestId}.${state.operations}`,
         viewer: state.viewer,
+        // The upgrade request: the context reads the client's address from it, as for HTTP.
+        req: request,
         [SUBSCRIPTION_CHANNEL]: channel,
         params: payload,
       } as RouterServerContext);

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse } from "graphql";
 import { createSubgraphServer, type Health, type Logger, type ServiceMetrics, type SubgraphServer } from "@plaza/kit";
 import { createSignIn } from "./application/auth.ts";
+import type { AuthThrottle } from "./application/auth-throttle.ts";
 import type { PasswordHasher } from "./application/ports/password-hasher.port.ts";
 import type { TokenIssuer } from "./application/ports/token-issuer.port.ts";
 import type { UserRepository } from "./application/ports/user-repository.port.ts";
@@ -14,6 +15,8 @@ export interface UsersAppDeps {
   users: UserRepository;
   hasher: PasswordHasher;
   tokens: TokenIssuer;
+  /** Sign-in and sign-up limits (createAuthThrottle; `unthrottled` for none). */
+  throttle: AuthThrottle;
   logger: Logger;
   metrics: ServiceMetrics;
   health: Health;
@@ -25,7 +28,13 @@ export interface UsersAppDeps {
 
 /** The users subgraph without listening (tests bind port 0). */
 export function buildUsersApp(deps: UsersAppDeps): SubgraphServer {
-  const services = { users: deps.users, hasher: deps.hasher, tokens: deps.tokens, signIn: createSignIn(deps) };
+  const services = {
+    users: deps.users,
+    hasher: deps.hasher,
+    tokens: deps.tokens,
+    throttle: deps.throttle,
+    signIn: createSignIn(deps),
+  };
   return createSubgraphServer<UsersContext>({
     service: "users",
     typeDefs: usersTypeDefs,

@@ -1,8 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { EventBus, Subscription } from "@plaza/events";
-import { createEntityCacheMetrics, createHealth, createMetrics, type Logger, type SubgraphServer } from "@plaza/kit";
-import { openSubgraphStorage } from "@plaza/runtime";
+import type { Redis } from "ioredis";
+import {
+  createEntityCacheMetrics,
+  createHealth,
+  createMemoryRateLimiter,
+  createMetrics,
+  type Logger,
+  type RateLimiter,
+  type SubgraphServer,
+} from "@plaza/kit";
+import { createRedisFromConfig, createRedisRateLimiter, openSubgraphStorage } from "@plaza/runtime";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { buildUsersApp } from "./app.ts";
 import type { UsersConfig } from "./env.ts";
@@ -13,6 +22,8 @@ import { createPrismaUserRepository } from "./adapters/prisma/prisma-user-reposi
 import { createCachedUserRepository } from "./adapters/cache/cached-user-repository.ts";
 import { startUserCacheInvalidation } from "./adapters/cache/user-cache-invalidation.ts";
 import type { UserRepository } from "./application/ports/user-repository.port.ts";
+import { createAuthThrottle, type AuthLimiters } from "./application/auth-throttle.ts";
+import { createUsersMetrics } from "./metrics.ts";
 
 export const USERS_MIGRATIONS_DIR = new URL("../../../prisma/users/migrations", import.meta.url).pathname;
 
@@ -25,10 +36,33 @@ export interface UsersService {
   stop(): Promise<void>;
 }
 
+/**
+ * Sign-in and sign-up limits: in Redis when REDIS_URL is set (every instance counts together), else in this
+ * process's memory (the embedded default is one process). A Redis error refuses the attempt (masked as
+ * INTERNAL_SERVER_ERROR) rather than letting unlimited guesses through.
+ */
+export function createAuthLimiters(config: UsersConfig, redis: Redis | undefined): AuthLimiters {
+  const make = (name: string, limit: number, windowMs: number): RateLimiter =>
+    redis
+      ? createRedisRateLimiter({ redis, prefix: `users:rl:${name}:`, limit, windowMs })
+      : createMemoryRateLimiter({ limit, windowMs });
+  return {
+    signInIp: make("signin-ip", config.USERS_SIGNIN_IP_RATE_LIMIT, config.USERS_SIGNIN_IP_RATE_WINDOW_MS),
+    signInAccountIp: make(
+      "signin-account-ip",
+      config.USERS_SIGNIN_ACCOUNT_IP_RATE_LIMIT,
+      config.USERS_SIGNIN_ACCOUNT_IP_RATE_WINDOW_MS,
+    ),
+    signInAccount: make("signin-account", config.USERS_SIGNIN_ACCOUNT_RATE_LIMIT, config.USERS_SIGNIN_ACCOUNT_RATE_WINDOW_MS),
+    signUpIp: make("signup-ip", config.USERS_SIGNUP_IP_RATE_LIMIT, config.USERS_SIGNUP_IP_RATE_WINDOW_MS),
+  };
+}
+
 /** Wires the users subgraph from configuration and a bus; shared by its own main() and the single-process launcher. */
 export async function startUsersService(config: UsersConfig, deps: { bus: EventBus; logger: Logger }): Promise<UsersService> {
   const logger = deps.logger.child({ service: "users" });
   const metrics = createMetrics("users");
+  const usersMetrics = createUsersMetrics(metrics);
   const health = createHealth();
   const storage = await openSubgraphStorage({
     service: "users",
@@ -52,6 +86,12 @@ export async function startUsersService(config: UsersConfig, deps: { bus: EventB
         })
       : undefined;
   const users: UserRepository = cache ?? repository;
+  const redis = config.REDIS_URL
+    ? createRedisFromConfig({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, logger, health, name: "plaza-users" })
+    : undefined;
+  const closeRedis = async () => {
+    if (redis) await redis.quit().catch(() => redis.disconnect());
+  };
   let consumer: Subscription | undefined;
   let cacheConsumer: Subscription | undefined;
   try {
@@ -69,6 +109,9 @@ export async function startUsersService(config: UsersConfig, deps: { bus: EventB
       users,
       hasher: createArgon2PasswordHasher({ memoryCostKiB: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST }),
       tokens: createJwtTokenIssuer({ secret: config.JWT_SECRET, ttlSeconds: config.JWT_TTL_SECONDS }),
+      throttle: createAuthThrottle(createAuthLimiters(config, redis), {
+        onRateLimited: (limit) => usersMetrics.authRateLimited.inc({ limit }),
+      }),
       logger,
       metrics,
       health,
@@ -87,12 +130,14 @@ export async function startUsersService(config: UsersConfig, deps: { bus: EventB
         await app.close();
         await cacheConsumer?.stop();
         await consumer?.stop();
+        await closeRedis();
         await storage.close();
       },
     };
   } catch (err) {
     await cacheConsumer?.stop();
     await consumer?.stop();
+    await closeRedis();
     await storage.close();
     throw err;
   }

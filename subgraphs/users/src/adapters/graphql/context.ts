@@ -6,7 +6,7 @@ import type { UserRepository } from "../../application/ports/user-repository.por
 import type { AuthResult } from "../../application/auth.ts";
 
 export interface UsersServices extends AuthDeps {
-  signIn(input: { email: string; password: string }): Promise<AuthResult>;
+  signIn(input: { email: string; password: string; clientIp?: string }): Promise<AuthResult>;
 }
 
 export interface UsersContext extends BaseContext {

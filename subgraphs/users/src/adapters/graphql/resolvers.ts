@@ -50,9 +50,9 @@ export const resolvers = {
       _: unknown,
       args: { input: { email: string; password: string; handle: string; displayName: string } },
       ctx: UsersContext,
-    ) => authPayload(await signUp(ctx.services, args.input)),
+    ) => authPayload(await signUp(ctx.services, args.input, ctx.identity.clientIp)),
     signIn: async (_: unknown, args: { email: string; password: string }, ctx: UsersContext) =>
-      authPayload(await ctx.services.signIn(args)),
+      authPayload(await ctx.services.signIn({ email: args.email, password: args.password, clientIp: ctx.identity.clientIp })),
     updateProfile: async (
       _: unknown,
       args: { input: { displayName?: string | null; bio?: string | null } },
