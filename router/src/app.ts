@@ -291,7 +291,8 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
           yoga,
           graphqlPath: "/graphql",
           maxBodyBytes,
-          maxTokens: limits.maxTokens,
+          // 0 turns the limit off (graphql-js would read it as "no token allowed").
+          maxTokens: limits.maxTokens > 0 ? limits.maxTokens : undefined,
           // What use-request-id and use-viewer-auth would set; unknown credentials and cache debugging go to yoga.
           serverContext: (req): RouterServerContext | undefined => {
             if (req.headers[CACHE_DEBUG_REQUEST_HEADER] !== undefined) return undefined;

@@ -331,6 +331,9 @@ describe("operation limits", () => {
       const answer = await post(unlimited.url, { query: followersChain(40) });
       expect(answer.json.errors).toBeUndefined();
       expect(JSON.stringify(answer.json.data)).toContain("name-u1");
+      // Limits off must not turn the fast lane off too (a token limit of 0 once made every query "unparseable" there).
+      const metrics = await (await fetch(`${unlimited.base}/metrics`)).text();
+      expect(metrics).toMatch(/plaza_router_graphql_fast_lane_requests_total [1-9]/);
     } finally {
       await unlimited.close();
     }
