@@ -18,6 +18,8 @@ export interface InternalIdentity {
   viewerId: string | null;
   /** Expiry of the viewer's own token (epoch seconds): subgraphs refuse the header after it; subscriptions end with it. */
   tokenExp?: number;
+  /** The viewer token's session id (`sid`), so the users subgraph can sign out this one session. */
+  sessionId?: string;
 }
 
 /** What one header is good for: one HTTP request body to one subgraph, or one graphql-ws connection to it. */
@@ -28,6 +30,7 @@ type Use = "http" | "graphql-ws";
 interface Claims {
   viewerId: string | null;
   tokenExp?: number;
+  sid?: string;
   aud: string;
   use: Use;
 }
@@ -57,7 +60,13 @@ export function signInternalIdentity(
   target: InternalAuthTarget,
   nowSeconds = Math.floor(Date.now() / 1000),
 ): string {
-  const claims: Claims = { viewerId: identity.viewerId, tokenExp: identity.tokenExp, aud: target.subgraph, use: useOf(target) };
+  const claims: Claims = {
+    viewerId: identity.viewerId,
+    tokenExp: identity.tokenExp,
+    sid: identity.sessionId,
+    aud: target.subgraph,
+    use: useOf(target),
+  };
   const signedPart = `${VERSION}.${nowSeconds}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
   return `${signedPart}.${mac(keyObject(key), signedPart, "body" in target ? target.body : undefined).toString("base64url")}`;
 }
@@ -125,12 +134,14 @@ export function createInternalVerifier(key: string, opts: InternalVerifierOption
     if (typeof claims !== "object" || claims === null) return refuse("malformed identity");
     if (claims.viewerId !== null && typeof claims.viewerId !== "string") return refuse("malformed identity");
     if (claims.tokenExp !== undefined && typeof claims.tokenExp !== "number") return refuse("malformed identity");
+    if (claims.sid !== undefined && typeof claims.sid !== "string") return refuse("malformed identity");
     if (claims.aud !== opts.subgraph) return refuse("internal signature is for another subgraph");
     if (claims.use !== use)
       return refuse(`internal signature is not for ${use === "http" ? "an HTTP request" : "a graphql-ws connection"}`);
     if (claims.tokenExp !== undefined && claims.tokenExp <= clock()) return refuse("viewer token expired");
     const identity: InternalIdentity =
       claims.tokenExp === undefined ? { viewerId: claims.viewerId } : { viewerId: claims.viewerId, tokenExp: claims.tokenExp };
+    if (claims.sid !== undefined) identity.sessionId = claims.sid;
     return {
       ok: true,
       identity,

@@ -5,6 +5,7 @@ import { createSignIn } from "./application/auth.ts";
 import type { PasswordHasher } from "./application/ports/password-hasher.port.ts";
 import type { TokenIssuer } from "./application/ports/token-issuer.port.ts";
 import type { UserRepository } from "./application/ports/user-repository.port.ts";
+import type { SessionStore } from "./application/ports/session-store.port.ts";
 import { createUsersContext, type UsersContext } from "./adapters/graphql/context.ts";
 import { resolvers } from "./adapters/graphql/resolvers.ts";
 
@@ -14,6 +15,8 @@ export interface UsersAppDeps {
   users: UserRepository;
   hasher: PasswordHasher;
   tokens: TokenIssuer;
+  /** Token versions and signed-out sessions (signOut, signOutEverywhere, the router's session checks). */
+  sessions: SessionStore;
   logger: Logger;
   metrics: ServiceMetrics;
   health: Health;
@@ -25,7 +28,13 @@ export interface UsersAppDeps {
 
 /** The users subgraph without listening (tests bind port 0). */
 export function buildUsersApp(deps: UsersAppDeps): SubgraphServer {
-  const services = { users: deps.users, hasher: deps.hasher, tokens: deps.tokens, signIn: createSignIn(deps) };
+  const services = {
+    users: deps.users,
+    hasher: deps.hasher,
+    tokens: deps.tokens,
+    sessions: deps.sessions,
+    signIn: createSignIn(deps),
+  };
   return createSubgraphServer<UsersContext>({
     service: "users",
     typeDefs: usersTypeDefs,
