@@ -151,6 +151,7 @@ export function createSubgraphDataSource(deps: SubgraphDataSourceDeps): Subgraph
       const context = options.context as Partial<RouterContext>;
       const { query, variables, operationName, extensions } = options.request;
       const identity: InternalIdentity = { viewerId: context.viewer?.id ?? null, tokenExp: context.viewer?.tokenExp };
+      if (context.viewer?.sid !== undefined) identity.sessionId = context.viewer.sid;
       const body = JSON.stringify({ query, variables, operationName, extensions });
       const logger = context.logger ?? deps.logger;
       // Signed inside the closure: fetches that join an identical one in flight do not sign at all.
