@@ -109,6 +109,13 @@ describe("sessions: sign-out, revocation, lifetime cap (router + users on real P
     });
   });
 
+  it("does not let clients call the session check through the router", async () => {
+    const { token } = await signUp();
+    const result = await stack.gql('{ _sessionActive(sessionId: "x", tokenVersion: 0) }', {}, token);
+    expect(result.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    expect(result.data ?? null).toBeNull();
+  });
+
   it("refuses anonymous sign-outs", async () => {
     const result = await stack.gql(SIGN_OUT);
     expect(result.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");

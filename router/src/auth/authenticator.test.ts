@@ -89,6 +89,14 @@ describe("authenticator with session checks", () => {
     expect(await auth.authenticate(await bearer("alice", "s4", 2))).toMatchObject({ kind: "viewer" });
   });
 
+  it("remembers a refused token: replaying it costs no further check", async () => {
+    const { auth, sessions } = setup();
+    sessions.revoked.add("s1");
+    const token = await bearer("alice", "s1");
+    for (let i = 0; i < 20; i++) expect(await auth.authenticate(token)).toMatchObject({ kind: "rejected", reason: "revoked" });
+    expect(sessions.calls()).toBe(1);
+  });
+
   it("a revocation event evicts the remembered verdict at once and tells listeners; other sessions stay", async () => {
     const { auth, sessions, verifiedTokens } = setup();
     const [one, two] = [await bearer("alice", "s1"), await bearer("alice", "s2")];

@@ -13,6 +13,8 @@ export interface AuthenticatorOptions {
   sessions?: { checker: SessionChecker; checkTtlMs: number };
   logger: Logger;
   onCheck?: (outcome: "active" | "revoked" | "error" | "stale") => void;
+  /** Revoked tokens remembered as such (default 10,000; oldest dropped first). */
+  maxRevokedEntries?: number;
 }
 
 export interface Authenticator {
@@ -34,6 +36,11 @@ export interface Authenticator {
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const { verifiedTokens, sessions, logger } = options;
   const inFlight = new Map<string, Promise<AuthResult>>();
+  // A revocation is for good (a session never comes back, versions only go up), so a refused token is remembered
+  // until it expires: a client replaying a signed-out token costs no session check per request.
+  const refused = new Map<string, number>();
+  const maxRefused = options.maxRevokedEntries ?? 10_000;
+  const REVOKED: AuthResult = { kind: "rejected", reason: "revoked", message: "Access token revoked" };
   const listeners = new Set<(matches: (viewer: Viewer) => boolean, revocation: Revocation) => void>();
   // Moves on every revocation: a check that started before one is answered but not remembered.
   let revocations = 0;
@@ -65,7 +72,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if (!active) {
       options.onCheck?.("revoked");
       verifiedTokens.forget(authorization);
-      return { kind: "rejected", reason: "revoked", message: "Access token revoked" };
+      if (refused.size >= maxRefused) refused.delete(refused.keys().next().value!);
+      refused.set(authorization, result.viewer.tokenExp * 1000);
+      return REVOKED;
     }
     options.onCheck?.("active");
     if (epoch === revocations) verifiedTokens.remember(authorization, result.viewer);
@@ -77,6 +86,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (authorization === null || authorization === undefined) return { kind: "anonymous" };
       const known = verifiedTokens.get(authorization);
       if (known) return { kind: "viewer", viewer: known };
+      const refusedUntil = refused.get(authorization);
+      if (refusedUntil !== undefined) {
+        if (refusedUntil > Date.now()) return REVOKED;
+        refused.delete(authorization);
+      }
       let pending = inFlight.get(authorization);
       if (!pending) {
         pending = check(authorization).finally(() => inFlight.delete(authorization));
