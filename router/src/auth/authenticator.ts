@@ -93,7 +93,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       }
       let pending = inFlight.get(authorization);
       if (!pending) {
-        pending = check(authorization).finally(() => inFlight.delete(authorization));
+        const started: Promise<AuthResult> = check(authorization).finally(() => {
+          // A revocation may have replaced it with a newer check meanwhile.
+          if (inFlight.get(authorization) === started) inFlight.delete(authorization);
+        });
+        pending = started;
         inFlight.set(authorization, pending);
       }
       return pending;
