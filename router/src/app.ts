@@ -18,6 +18,8 @@ import {
   type RateLimiter,
 } from "@plaza/kit";
 import { createVerifiedTokens, type VerifiedTokens } from "./auth/verified-tokens.ts";
+import { createAuthenticator, type Authenticator } from "./auth/authenticator.ts";
+import { createSubgraphSessionChecker } from "./auth/sessions.ts";
 import { CACHE_DEBUG_REQUEST_HEADER } from "./cache/request-state.ts";
 import type { RouterContext, RouterServerContext } from "./context.ts";
 import { createRouterMaskError } from "./errors.ts";
@@ -28,6 +30,7 @@ import { createFederationPlanning } from "./plan/federation-planning.ts";
 import { createSingleFetchExecutor } from "./plan/single-fetch.ts";
 import { requestIdFrom, useRequestId } from "./plugins/use-request-id.ts";
 import { useViewerAuth } from "./plugins/use-viewer-auth.ts";
+import { useSignOutRecheck } from "./plugins/use-sign-out-recheck.ts";
 import { createSubgraphDataSource, type SubgraphDataSource } from "./subgraph/subgraph-data-source.ts";
 import { createConnectionLimiter } from "./subscriptions/connection-limiter.ts";
 import { createSubscriptionEngine, type SubscriptionEngine } from "./subscriptions/subscription-engine.ts";
@@ -53,6 +56,13 @@ export interface RouterDeps {
   /** Replace URLs named in the supergraph, keyed by subgraph name in any case (`users` or `USERS`). */
   subgraphUrls?: Record<string, string>;
   jwtSecret: string;
+  /** Tokens living longer than this (`exp - iat`), without `iat` or issued in the future are refused (default 30 days). */
+  jwtMaxTtlSeconds?: number;
+  /**
+   * Session checks: the subgraph (by name) serving `_sessionActive`, and how long a token's verdict is trusted before
+   * it is checked again. Absent: tokens are checked by signature and lifetime only.
+   */
+  sessions?: { subgraph: string; checkTtlMs: number };
   /** Shared with the subgraphs; signs the identity header they trust. */
   internalAuthKey: string;
   logger: Logger;
@@ -122,6 +132,8 @@ export interface Router {
   subgraphs: ReadonlyMap<string, SubgraphDataSource>;
   /** Federated subscriptions: stats() for tests and operators, shared by graphql-ws and SSE. */
   subscriptions: SubscriptionEngine;
+  /** Verifies tokens; `revoke` applies revocation events (the session consumer calls it). */
+  authenticator: Authenticator;
   /** Resolves with the bound port (pass 0 for a free one). */
   listen(port: number, host?: string): Promise<number>;
   /** Serves /metrics on a port of its own from now on, no longer on the public one (ROUTER_METRICS_PORT). */
@@ -135,6 +147,7 @@ export const DEFAULTS = {
   subgraphMaxConnections: 128,
   maxBodyBytes: 1_048_576,
   maxJsonDepth: 64,
+  jwtMaxTtlSeconds: 30 * 24 * 3600,
 } as const;
 
 /** Automatically persisted queries kept in process when no store is given. */
@@ -222,6 +235,30 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
   const verifiedTokens = deps.verifiedTokens ?? createVerifiedTokens();
   const clientIpOf = createClientIpOf(deps.trustedProxies ?? 0);
   const clientKeyOf = createClientKeyOf(deps.trustedProxies ?? 0);
+  let sessionChecks: { checker: ReturnType<typeof createSubgraphSessionChecker>; checkTtlMs: number } | undefined;
+  if (deps.sessions) {
+    const sessionSubgraph = [...subgraphs.values()].find(
+      (ds) => subgraphEnvName(ds.name) === subgraphEnvName(deps.sessions!.subgraph),
+    );
+    if (!sessionSubgraph) {
+      await gateway.stop();
+      await agent.close();
+      throw new Error(`Session subgraph "${deps.sessions.subgraph}" is not in the supergraph (ROUTER_SESSION_SUBGRAPH)`);
+    }
+    sessionChecks = {
+      checker: createSubgraphSessionChecker({ subgraph: sessionSubgraph, logger: logger.child({ component: "sessions" }) }),
+      checkTtlMs: deps.sessions.checkTtlMs,
+    };
+    verifiedTokens.setMaxAge(deps.sessions.checkTtlMs);
+  }
+  const authenticator = createAuthenticator({
+    jwtSecret: deps.jwtSecret,
+    lifetime: { maxTtlSeconds: deps.jwtMaxTtlSeconds ?? DEFAULTS.jwtMaxTtlSeconds },
+    verifiedTokens,
+    sessions: sessionChecks,
+    logger,
+    onCheck: (outcome) => metrics.sessionChecks.inc({ outcome }),
+  });
   const subscriptionConfig = subscriptionOptions(deps.subscriptions);
   const connectionLimiter = createConnectionLimiter(subscriptionConfig.maxConnectionsPerUser);
   const subscriptions = createSubscriptionEngine({
@@ -255,7 +292,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     plugins: [
       useRequestId(),
       useRetryAfter(),
-      useViewerAuth({ jwtSecret: deps.jwtSecret, verifiedTokens }),
+      useViewerAuth({ authenticator }),
       usePersistedOperations(
         deps.persistedOperations ?? { apq: createMemoryPersistedQueryStore(APQ_MEMORY_DEFAULTS), trustedOnly: false },
       ),
@@ -279,6 +316,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
                 }),
       }),
       useFederatedSubscriptions({ engine: subscriptions }),
+      ...(sessionChecks ? [useSignOutRecheck({ authenticator })] : []),
       ...(deps.plugins ?? []),
     ],
   });
@@ -330,7 +368,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     httpServer,
     path: "/graphql",
     yoga,
-    jwtSecret: deps.jwtSecret,
+    authenticator,
     limiter: connectionLimiter,
     anonymousLimiter: createConnectionLimiter(subscriptionConfig.maxAnonymousConnectionsPerIp),
     clientKeyOf,
@@ -347,6 +385,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     gateway,
     subgraphs,
     subscriptions,
+    authenticator,
     listen: (port, host = "127.0.0.1") => listen(httpServer, port, host),
     async listenMetrics(port, host = "127.0.0.1") {
       metricsServer = await listenMetrics({ mainServer: httpServer, metrics, health, port, host, logger });

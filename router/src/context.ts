@@ -5,6 +5,9 @@ import type { Logger } from "@plaza/kit";
 export interface Viewer {
   id: string;
   tokenExp: number;
+  /** The token's session id and the user's token version it was issued under (absent on tokens without them). */
+  sid?: string;
+  ver?: number;
 }
 
 /**

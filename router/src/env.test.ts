@@ -25,6 +25,8 @@ describe("loadRouterConfig", () => {
       supergraphPath: DEFAULT_SUPERGRAPH_PATH,
       jwtSecret: secrets.JWT_SECRET,
       internalAuthKey: secrets.INTERNAL_AUTH_KEY,
+      jwtMaxTtlSeconds: 30 * 24 * 3600,
+      sessions: undefined,
       subgraphUrls: {},
       logLevel: "info",
       nodeEnv: "development",
@@ -143,6 +145,24 @@ describe("loadRouterConfig", () => {
       subgraphTimeoutMs: 2500,
       subgraphUrls: { USERS: "http://users.internal:8080/graphql", USER_PROFILES: "https://profiles.internal/graphql" },
     });
+  });
+
+  it("reads the token lifetime cap and session checks", () => {
+    const config = loadRouterConfig({
+      ...secrets,
+      JWT_MAX_TTL_SECONDS: "3600",
+      ROUTER_SESSION_SUBGRAPH: "users",
+      ROUTER_SESSION_CHECK_TTL_MS: "5000",
+    });
+    expect(config.jwtMaxTtlSeconds).toBe(3600);
+    expect(config.sessions).toEqual({ subgraph: "users", checkTtlMs: 5000 });
+    // Empty means unset: signature and lifetime only.
+    expect(loadRouterConfig({ ...secrets, ROUTER_SESSION_SUBGRAPH: "" }).sessions).toBeUndefined();
+    expect(
+      problemsOf({ ...secrets, JWT_MAX_TTL_SECONDS: "0", ROUTER_SESSION_SUBGRAPH: "users;drop" })
+        .map((p) => p.split(":")[0])
+        .sort(),
+    ).toEqual(["JWT_MAX_TTL_SECONDS", "ROUTER_SESSION_SUBGRAPH"]);
   });
 
   it("reports every problem at once", () => {

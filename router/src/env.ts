@@ -21,6 +21,14 @@ const baseSchema = z.object({
   SUPERGRAPH_PATH: z.string().default(DEFAULT_SUPERGRAPH_PATH),
   JWT_SECRET: envFields.secret("JWT_SECRET"),
   INTERNAL_AUTH_KEY: envFields.secret("INTERNAL_AUTH_KEY"),
+  /** Longest token lifetime (exp - iat) accepted; at least the users subgraph's JWT_TTL_SECONDS. */
+  JWT_MAX_TTL_SECONDS: positiveInt(30 * 24 * 3600),
+  /** The subgraph answering `_sessionActive` (Plaza: users); unset → tokens are checked by signature and lifetime only. */
+  ROUTER_SESSION_SUBGRAPH: z
+    .string()
+    .regex(/^[A-Za-z0-9_]+$/, "must be a subgraph name")
+    .optional(),
+  ROUTER_SESSION_CHECK_TTL_MS: positiveInt(60_000),
   LOG_LEVEL: envFields.logLevel(),
   NODE_ENV: envFields.nodeEnv(),
   SUBGRAPH_TIMEOUT_MS: positiveInt(10_000),
@@ -58,6 +66,9 @@ export interface RouterConfig {
   supergraphPath: string;
   jwtSecret: string;
   internalAuthKey: string;
+  jwtMaxTtlSeconds: number;
+  /** Session checks against a subgraph (undefined: signature and lifetime only). */
+  sessions?: { subgraph: string; checkTtlMs: number };
   /** Keyed by the env spelling of the subgraph name (USERS); buildRouter matches names the same way. */
   subgraphUrls: Record<string, string>;
   logLevel: z.infer<typeof baseSchema>["LOG_LEVEL"];
@@ -114,6 +125,10 @@ function routerEnvSchema(source: Record<string, string | undefined>) {
       supergraphPath: isAbsolute(env.SUPERGRAPH_PATH) ? env.SUPERGRAPH_PATH : resolve(process.cwd(), env.SUPERGRAPH_PATH),
       jwtSecret: env.JWT_SECRET,
       internalAuthKey: env.INTERNAL_AUTH_KEY,
+      jwtMaxTtlSeconds: env.JWT_MAX_TTL_SECONDS,
+      sessions: env.ROUTER_SESSION_SUBGRAPH
+        ? { subgraph: env.ROUTER_SESSION_SUBGRAPH, checkTtlMs: env.ROUTER_SESSION_CHECK_TTL_MS }
+        : undefined,
       subgraphUrls,
       logLevel: env.LOG_LEVEL,
       nodeEnv: env.NODE_ENV,

@@ -15,6 +15,8 @@ export {
   type ConfiguredResponseCache,
 } from "./cache/response-cache-from-config.ts";
 export { routerFromConfig, type RouterFromConfig } from "./router-from-config.ts";
+export { startRevocationConsumer } from "./auth/revocation-consumer.ts";
+export type { Revocation } from "./auth/sessions.ts";
 export type { InvalidationNotice, RouterResponseCache } from "./cache/response-cache.ts";
 
 async function main(): Promise<void> {

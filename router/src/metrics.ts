@@ -22,6 +22,10 @@ export interface RouterMetrics extends ServiceMetrics {
   responseCacheL2Errors: Counter<"operation">;
   /** Results not stored because one of their entities was invalidated while they were being fetched. */
   responseCacheStaleStoresSkipped: Counter<"level">;
+  /** Session checks of tokens against the session subgraph, by outcome (`active`, `revoked`, `error`, `stale`). */
+  sessionChecks: Counter<"outcome">;
+  /** Revocation events applied (`session`, `tokens`). */
+  sessionRevocations: Counter<"kind">;
 }
 
 /** All router metrics live on one registry: `plaza_router_*`. Create one per router instance. */
@@ -62,5 +66,11 @@ export function createRouterMetrics(opts: { defaultMetrics?: boolean } = {}): Ro
       "Results not cached because an entity in them was invalidated while they were fetched",
       ["level"],
     ),
+    sessionChecks: base.counter(
+      "session_checks_total",
+      "Token session checks against the session subgraph by outcome (stale: it failed and a token checked before was kept)",
+      ["outcome"],
+    ),
+    sessionRevocations: base.counter("session_revocations_total", "Token revocation events applied, by kind", ["kind"]),
   };
 }

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { Redis } from "ioredis";
-import type { EventBus } from "@plaza/events";
+import { createKafkaEventBus, Topics, type EventBus } from "@plaza/events";
 import { createMemoryRateLimiter, type Health, type Logger, type RateLimiter } from "@plaza/kit";
 import { createRedisRateLimiter } from "@plaza/runtime/redis-rate-limiter";
 import { APQ_MEMORY_DEFAULTS, buildRouter, type Router, type RouterDeps } from "./app.ts";
@@ -14,6 +14,8 @@ import {
   type PersistedQueryStore,
 } from "./persisted/persisted-operations.ts";
 import type { PersistedOperationsOptions } from "./plugins/use-persisted-operations.ts";
+import { startRevocationConsumer } from "./auth/revocation-consumer.ts";
+import type { InvalidationConsumer } from "./cache/invalidation-consumer.ts";
 
 export interface RouterFromConfig {
   /** Created at once, so its invalidation consumer can join while the rest starts. */
@@ -81,6 +83,18 @@ export function routerFromConfig(
     perViewer: limiter(rateLimits.perViewer, "viewer"),
     perAddress: limiter(rateLimits.perAddress, "ip"),
   };
+  // Revocation events: the cache's bus when there is one, else a Kafka bus of our own when brokers are configured.
+  const ownSessionBus =
+    config.sessions && !deps.bus && !responseCache.bus && config.cache.kafkaBrokers.length > 0
+      ? createKafkaEventBus({
+          brokers: config.cache.kafkaBrokers,
+          clientId: `plaza-router-sessions-${config.cache.instanceId}`,
+          logger,
+          groupIdPrefix: config.cache.kafkaGroupPrefix,
+        })
+      : undefined;
+  const sessionBus = deps.bus ?? responseCache.bus ?? ownSessionBus;
+  let revocations: InvalidationConsumer | undefined;
 
   return {
     responseCache,
@@ -90,6 +104,8 @@ export function routerFromConfig(
         supergraphSdl: supergraphSdl ?? (await readFile(config.supergraphPath, "utf8")),
         subgraphUrls: { ...config.subgraphUrls, ...subgraphUrls },
         jwtSecret: config.jwtSecret,
+        jwtMaxTtlSeconds: config.jwtMaxTtlSeconds,
+        sessions: config.sessions,
         internalAuthKey: config.internalAuthKey,
         logger,
         metrics,
@@ -115,9 +131,26 @@ export function routerFromConfig(
         persistedOperations,
         rateLimits: requestRateLimits,
       };
-      return buildRouter(routerDeps);
+      const router = await buildRouter(routerDeps);
+      if (config.sessions && sessionBus) {
+        revocations = startRevocationConsumer({
+          bus: sessionBus,
+          instanceId: config.cache.instanceId,
+          topic: Topics.users,
+          revoke: (revocation) => {
+            metrics.sessionRevocations.inc({ kind: revocation.kind });
+            router.authenticator.revoke(revocation);
+          },
+          logger,
+        });
+      } else if (config.sessions) {
+        logger.warn("sessions: no event bus, so revocations reach this router within ROUTER_SESSION_CHECK_TTL_MS");
+      }
+      return router;
     },
     async close() {
+      await revocations?.stop();
+      await ownSessionBus?.close();
       await responseCache.close();
       sharedRedis?.disconnect();
     },

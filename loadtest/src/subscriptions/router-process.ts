@@ -12,6 +12,8 @@ const router = await buildRouter({
   supergraphSdl: await readFile(config.supergraphPath, "utf8"),
   subgraphUrls: config.subgraphUrls,
   jwtSecret: config.jwtSecret,
+  jwtMaxTtlSeconds: config.jwtMaxTtlSeconds,
+  sessions: config.sessions,
   internalAuthKey: config.internalAuthKey,
   logger,
   metrics: createRouterMetrics(),

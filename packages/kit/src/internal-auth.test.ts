@@ -25,6 +25,17 @@ describe("internal identity header (v2)", () => {
     });
   });
 
+  it("carries the viewer token's session id, which cannot be edited after signing", () => {
+    const identity = { viewerId: "u1", tokenExp: NOW + 600, sessionId: "s-1" };
+    const header = signInternalIdentity(KEY, identity, { subgraph: "posts", body: BODY }, NOW);
+    expect(posts().verify(header, { body: BODY })).toEqual({ ok: true, identity });
+    const [version, at, claims, mac] = header.split(".");
+    const edited = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(claims!, "base64url").toString()), sid: "s-2" }),
+    ).toString("base64url");
+    expect(posts().verify(`${version}.${at}.${edited}.${mac}`, { body: BODY })).toMatchObject({ ok: false });
+  });
+
   it("refuses it on another subgraph", () => {
     const forUsers = signInternalIdentity(KEY, { viewerId: "u1" }, { subgraph: "users", body: BODY }, NOW);
     expect(posts().verify(forUsers, { body: BODY })).toEqual({ ok: false, reason: "internal signature is for another subgraph" });

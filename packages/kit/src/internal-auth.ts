@@ -23,6 +23,8 @@ export interface InternalIdentity {
    * router's trusted proxies reported. Absent when the router did not know it (health checks, schema loads).
    */
   clientIp?: string;
+  /** The viewer token's session id (`sid`), so the users subgraph can sign out this one session. */
+  sessionId?: string;
 }
 
 /** What one header is good for: one HTTP request body to one subgraph, or one graphql-ws connection to it. */
@@ -33,6 +35,7 @@ type Use = "http" | "graphql-ws";
 interface Claims {
   viewerId: string | null;
   tokenExp?: number;
+  sid?: string;
   aud: string;
   use: Use;
   ip?: string;
@@ -66,6 +69,7 @@ export function signInternalIdentity(
   const claims: Claims = {
     viewerId: identity.viewerId,
     tokenExp: identity.tokenExp,
+    sid: identity.sessionId,
     aud: target.subgraph,
     use: useOf(target),
     ip: identity.clientIp,
@@ -139,6 +143,7 @@ export function createInternalVerifier(key: string, opts: InternalVerifierOption
     if (claims.tokenExp !== undefined && typeof claims.tokenExp !== "number") return refuse("malformed identity");
     if (claims.ip !== undefined && (typeof claims.ip !== "string" || !claims.ip || claims.ip.length > 64))
       return refuse("malformed identity");
+    if (claims.sid !== undefined && typeof claims.sid !== "string") return refuse("malformed identity");
     if (claims.aud !== opts.subgraph) return refuse("internal signature is for another subgraph");
     if (claims.use !== use)
       return refuse(`internal signature is not for ${use === "http" ? "an HTTP request" : "a graphql-ws connection"}`);
@@ -146,6 +151,7 @@ export function createInternalVerifier(key: string, opts: InternalVerifierOption
     const identity: InternalIdentity = { viewerId: claims.viewerId };
     if (claims.tokenExp !== undefined) identity.tokenExp = claims.tokenExp;
     if (claims.ip !== undefined) identity.clientIp = claims.ip;
+    if (claims.sid !== undefined) identity.sessionId = claims.sid;
     return {
       ok: true,
       identity,

@@ -31,10 +31,17 @@ export interface PlazaStack {
  * run the very same wiring against throw-away Postgres/Kafka with port 0.
  */
 export async function startPlazaStack(env: Record<string, string | undefined>, logger: Logger): Promise<PlazaStack> {
-  const routerConfig = loadRouterConfig(env);
+  // The stack runs the users subgraph, so its router checks sessions there unless told otherwise ("" turns it off).
+  const routerConfig = loadRouterConfig({ ROUTER_SESSION_SUBGRAPH: "users", ...env });
   const usersConfig = loadUsersConfig(env);
   const postsConfig = loadPostsConfig(env);
   const countersConfig = loadCountersConfig(env);
+  if (routerConfig.jwtMaxTtlSeconds < usersConfig.JWT_TTL_SECONDS) {
+    // The router would refuse every token users issues.
+    throw new Error(
+      `JWT_MAX_TTL_SECONDS (${routerConfig.jwtMaxTtlSeconds}) must be at least JWT_TTL_SECONDS (${usersConfig.JWT_TTL_SECONDS})`,
+    );
+  }
   const bus = createEventBusFromConfig({
     kafkaBrokers: usersConfig.KAFKA_BROKERS,
     clientId: "plaza",

@@ -4,10 +4,12 @@ import {
   buildRouter,
   createResponseCacheFromConfig,
   createRouterMetrics,
+  startRevocationConsumer,
   type Router,
   type RouterResponseCache,
 } from "@plaza/router";
 import { loadRouterConfig } from "@plaza/router/env";
+import { Topics } from "@plaza/events";
 import type { TestStack } from "./test-stack.ts";
 
 export interface ExtraRouter {
@@ -38,7 +40,12 @@ export async function startExtraRouter(
   /** Called before the cache consumes anything (events may arrive as soon as its consumer joins). */
   observe?: (cache: RouterResponseCache) => void,
 ): Promise<ExtraRouter> {
-  const config = loadRouterConfig({ ...stack.env, ROUTER_INSTANCE_ID: instanceId, ROUTER_PORT: "0" });
+  const config = loadRouterConfig({
+    ROUTER_SESSION_SUBGRAPH: "users",
+    ...stack.env,
+    ROUTER_INSTANCE_ID: instanceId,
+    ROUTER_PORT: "0",
+  });
   const logger = createLogger({ service: `router-${instanceId}`, level: stack.env.LOG_LEVEL ?? "silent" });
   const metrics = createRouterMetrics({ defaultMetrics: false });
   const responseCache = createResponseCacheFromConfig(config, { logger, metrics, bus: stack.bus });
@@ -49,6 +56,9 @@ export async function startExtraRouter(
     supergraphSdl: await readFile(config.supergraphPath, "utf8"),
     subgraphUrls: Object.fromEntries([...stack.router.subgraphs].map(([name, source]) => [name, source.url])),
     jwtSecret: config.jwtSecret,
+    jwtMaxTtlSeconds: config.jwtMaxTtlSeconds,
+    sessions: config.sessions,
+    verifiedTokens: cache.verifiedTokens,
     internalAuthKey: config.internalAuthKey,
     subscriptions: config.subscriptions,
     logger,
@@ -58,6 +68,17 @@ export async function startExtraRouter(
     wrapHttpHandler: cache.wrapHttpHandler,
     subgraphFetchDedupe: { enabled: true, epoch: cache.invalidationEpoch },
   });
+  // As routerFromConfig wires it: this instance's own group on the users topic.
+  const revocations = config.sessions
+    ? startRevocationConsumer({
+        bus: stack.bus,
+        instanceId,
+        topic: Topics.users,
+        revoke: (revocation) => router.authenticator.revoke(revocation),
+        logger,
+      })
+    : undefined;
+  await revocations?.joined;
   const url = `http://127.0.0.1:${await router.listen(0)}/graphql`;
   return {
     router,
@@ -66,6 +87,7 @@ export async function startExtraRouter(
     gql: (query, variables, token) => cachedGql(url, query, variables, token),
     async stop() {
       await router.close();
+      await revocations?.stop();
       await responseCache.close();
     },
   };

@@ -118,7 +118,7 @@ interface GeneratedOperation {
 }
 
 /** A random operation over the schema: real fields, hostile arguments, aliases, fragments, directives and depth. */
-function randomOperation(schema: GraphQLSchema, random: Random): GeneratedOperation {
+function randomOperation(schema: GraphQLSchema, random: Random, skipFields?: ReadonlySet<string>): GeneratedOperation {
   const roots = [schema.getQueryType(), schema.getMutationType()].filter((type): type is GraphQLObjectType => !!type);
   const root = random.pick(roots);
   const variables: Record<string, unknown> = {};
@@ -145,7 +145,8 @@ function randomOperation(schema: GraphQLSchema, random: Random): GeneratedOperat
   // A budget of fields per operation: random fan-out at every level would otherwise grow exponentially.
   let budget = random.chance(0.1) ? 2_000 : 200;
   const selection = (type: GraphQLObjectType, depth: number): string => {
-    const fields = Object.values(type.getFields());
+    const all = Object.values(type.getFields());
+    const fields = depth === 0 && skipFields ? all.filter((field) => !skipFields.has(field.name)) : all;
     const count = Math.max(1, Math.min(budget, 1 + random.int(random.chance(0.1) ? 40 : 4)));
     budget -= count;
     const parts: string[] = [];
@@ -189,6 +190,8 @@ export function hostileRequests(opts: {
   count: number;
   path?: string;
   token?: string;
+  /** Root fields never generated (e.g. sign-outs, which would revoke `token` for the rest of the corpus). */
+  skipRootFields?: ReadonlySet<string>;
 }): HostileRequest[] {
   const random = seededRandom(opts.seed);
   const path = opts.path ?? "/graphql";
@@ -205,18 +208,22 @@ export function hostileRequests(opts: {
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   const generators: Array<() => HostileRequest> = [
-    () => json("document", randomOperation(opts.schema, random)),
-    () => json("document", randomOperation(opts.schema, random)),
-    () => json("document", randomOperation(opts.schema, random)),
+    () => json("document", randomOperation(opts.schema, random, opts.skipRootFields)),
+    () => json("document", randomOperation(opts.schema, random, opts.skipRootFields)),
+    () => json("document", randomOperation(opts.schema, random, opts.skipRootFields)),
     () => {
-      const op = randomOperation(opts.schema, random);
+      const op = randomOperation(opts.schema, random, opts.skipRootFields);
       return json("document-origin", op, { origin: random.pick(["http://localhost:3000", "https://evil.example", "null"]) });
     },
     () =>
-      json("garbage-token", randomOperation(opts.schema, random), {
+      json("garbage-token", randomOperation(opts.schema, random, opts.skipRootFields), {
         authorization: random.pick(["Bearer x.y.z", "Bearer", "Basic Zm9v", `Bearer ${"a".repeat(4000)}`]),
       }),
-    () => json("truncated-json", JSON.stringify(randomOperation(opts.schema, random)).slice(0, 1 + random.int(60))),
+    () =>
+      json(
+        "truncated-json",
+        JSON.stringify(randomOperation(opts.schema, random, opts.skipRootFields)).slice(0, 1 + random.int(60)),
+      ),
     () => ({
       ...json("random-bytes", ""),
       body: Buffer.from(Array.from({ length: 1 + random.int(2_000) }, () => random.int(256))),
@@ -252,12 +259,12 @@ export function hostileRequests(opts: {
       headers: {
         "content-type": random.pick(["application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x"]),
       },
-      body: `query=${encodeURIComponent(randomOperation(opts.schema, random).query)}`,
+      body: `query=${encodeURIComponent(randomOperation(opts.schema, random, opts.skipRootFields).query)}`,
     }),
     () => ({
       kind: "get",
       method: "GET",
-      path: `${path}?query=${encodeURIComponent(randomOperation(opts.schema, random).query.slice(0, 3_000))}&variables=${encodeURIComponent(random.pick(["{", "[]", deepJson(300), "{}"]))}`,
+      path: `${path}?query=${encodeURIComponent(randomOperation(opts.schema, random, opts.skipRootFields).query.slice(0, 3_000))}&variables=${encodeURIComponent(random.pick(["{", "[]", deepJson(300), "{}"]))}`,
       headers: {},
     }),
     () => ({
@@ -265,7 +272,7 @@ export function hostileRequests(opts: {
       method: random.pick(["GET", "POST"] as const),
       path: random.pick([`${path}/`, `/${path}`, `${path}?x=1`, "/GRAPHQL", `${path}/../graphql`]),
       headers: { "content-type": "application/json" },
-      body: JSON.stringify(randomOperation(opts.schema, random)),
+      body: JSON.stringify(randomOperation(opts.schema, random, opts.skipRootFields)),
     }),
   ];
   for (let i = 0; i < opts.count; i++) requests.push(random.pick(generators)());

@@ -19,6 +19,8 @@ export interface InvalidationConsumerOptions {
   /** Evicts what a batch of consecutive events of one partition changed (one eviction round trip per batch). */
   handleBatch(events: EventEnvelope[]): Promise<void>;
   logger: Logger;
+  /** Names the consumer in its logs (default "response cache"). */
+  purpose?: string;
   /** Backoff between attempts to join while the broker is unreachable. */
   retryDelayMs?: { initial: number; max: number };
 }
@@ -58,7 +60,7 @@ export function startInvalidationConsumer(options: InvalidationConsumerOptions):
         subscription = joinedSubscription;
         options.logger.info(
           { groupId: options.groupId, topics: options.topics },
-          "response cache: consuming invalidation events",
+          `${options.purpose ?? "response cache"}: consuming events`,
         );
         markJoined();
         return;
@@ -66,7 +68,7 @@ export function startInvalidationConsumer(options: InvalidationConsumerOptions):
         if (stopped) return;
         options.logger.warn(
           { err, groupId: options.groupId, retryInMs: delay },
-          "response cache: cannot consume invalidation events yet",
+          `${options.purpose ?? "response cache"}: cannot consume events yet`,
         );
         await new Promise<void>((resolve) => {
           wake = resolve;

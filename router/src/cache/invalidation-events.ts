@@ -30,6 +30,9 @@ const BY_TYPE: Readonly<Record<string, (payload: Payload) => EntityRef[]>> = {
   Unfollowed: (p) => [...user(p.followerId), ...user(p.followeeId)],
   // The author's `posts` connection changes.
   PostCreated: (p) => user(p.authorId),
+  // Sign-outs change no cached data (the session consumer handles them).
+  SessionRevoked: () => [],
+  TokensRevoked: () => [],
   PostDeleted: (p) => [...post(p.postId), ...user(p.authorId)],
   CounterIncremented: (p) => counted(p.resourceId),
   // likeCount and the liker's viewerHasLiked (a private result carrying the Post tag) change.

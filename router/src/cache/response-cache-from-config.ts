@@ -36,6 +36,8 @@ export function createCacheRedisClient(opts: { url: string; commandTimeoutMs: nu
 export interface ConfiguredResponseCache {
   /** Undefined when RESPONSE_CACHE_ENABLED=false. */
   cache?: RouterResponseCache;
+  /** The event bus the cache consumes (passed in or its own Kafka bus); other router consumers may share it. */
+  bus?: EventBus;
   /** Closes the cache, then the Redis client and the event bus it created (not a bus passed in). */
   close(): Promise<void>;
 }
@@ -101,6 +103,7 @@ export function createResponseCacheFromConfig(
   });
   return {
     cache,
+    bus,
     async close() {
       stopCountingDeadLetters();
       await cache.close();

@@ -1,27 +1,17 @@
 import type { Plugin } from "graphql-yoga";
-import { authenticate } from "../auth/authenticate.ts";
-import type { VerifiedTokens } from "../auth/verified-tokens.ts";
+import type { Authenticator } from "../auth/authenticator.ts";
 import type { RouterServerContext } from "../context.ts";
 import { graphqlErrorResponse } from "../http/graphql-error-response.ts";
 
 /**
  * Verifies `Authorization: Bearer <JWT>` before any GraphQL work. No header → anonymous; a header that does not
- * verify → 401 UNAUTHENTICATED at once (never served as anonymous, never parsed or planned).
+ * verify (bad signature, expired, lifetime over the cap, revoked session, unknown user) → 401 UNAUTHENTICATED at
+ * once (never served as anonymous, never parsed or planned); a session that cannot be checked → 503.
  */
-export function useViewerAuth(opts: {
-  jwtSecret: string;
-  /** Remembers verified headers (the fast paths serve only those) and skips verifying them again until expiry. */
-  verifiedTokens: VerifiedTokens;
-}): Plugin<Record<string, unknown>, RouterServerContext> {
+export function useViewerAuth(opts: { authenticator: Authenticator }): Plugin<Record<string, unknown>, RouterServerContext> {
   return {
     async onRequest({ request, serverContext, endResponse, fetchAPI }) {
-      const authorization = request.headers.get("authorization");
-      const known = authorization ? opts.verifiedTokens.get(authorization) : undefined;
-      if (known) {
-        serverContext.viewer = known;
-        return;
-      }
-      const result = await authenticate(opts.jwtSecret, authorization);
+      const result = await opts.authenticator.authenticate(request.headers.get("authorization"));
       if (result.kind === "rejected") {
         endResponse(
           graphqlErrorResponse(fetchAPI, request, {
@@ -33,8 +23,18 @@ export function useViewerAuth(opts: {
         );
         return;
       }
+      if (result.kind === "unavailable") {
+        endResponse(
+          graphqlErrorResponse(fetchAPI, request, {
+            status: 503,
+            message: result.message,
+            code: "INTERNAL_SERVER_ERROR",
+            headers: { "retry-after": "1" },
+          }),
+        );
+        return;
+      }
       serverContext.viewer = result.kind === "viewer" ? result.viewer : null;
-      if (authorization && result.kind === "viewer") opts.verifiedTokens.remember(authorization, result.viewer);
     },
   };
 }

@@ -155,6 +155,7 @@ export function createSubgraphDataSource(deps: SubgraphDataSourceDeps): Subgraph
         tokenExp: context.viewer?.tokenExp,
         clientIp: context.clientIp ?? undefined,
       };
+      if (context.viewer?.sid !== undefined) identity.sessionId = context.viewer.sid;
       const body = JSON.stringify({ query, variables, operationName, extensions });
       const logger = context.logger ?? deps.logger;
       // Signed inside the closure: fetches that join an identical one in flight do not sign at all.

@@ -5,7 +5,7 @@ import { CloseCode, handleProtocols, makeServer, type Context } from "graphql-ws
 import type { YogaServerInstance } from "graphql-yoga";
 import { WebSocket, WebSocketServer } from "ws";
 import { REQUEST_ID_HEADER, type Logger } from "@plaza/kit";
-import { authenticate } from "../auth/authenticate.ts";
+import type { Authenticator } from "../auth/authenticator.ts";
 import type { RouterContext, RouterServerContext, Viewer } from "../context.ts";
 import { requestIdFrom } from "../plugins/use-request-id.ts";
 import type { ConnectionLimiter } from "./connection-limiter.ts";
@@ -20,6 +20,7 @@ export const WS_CLOSE = {
   messageTooBig: 1009,
   slowConsumer: 1013,
   tokenExpired: CloseCode.Forbidden,
+  tokenRevoked: CloseCode.Forbidden,
 } as const;
 
 export interface SubscriptionWsServerDeps {
@@ -27,7 +28,8 @@ export interface SubscriptionWsServerDeps {
   /** Where graphql-ws is served: the GraphQL endpoint. */
   path: string;
   yoga: YogaServerInstance<RouterServerContext, RouterContext>;
-  jwtSecret: string;
+  /** Checks connection_init credentials; its revocations close the matching connections. */
+  authenticator: Authenticator;
   limiter: ConnectionLimiter;
   /** Anonymous connections per client address. */
   anonymousLimiter: ConnectionLimiter;
@@ -104,8 +106,8 @@ export function createSubscriptionWsServer(deps: SubscriptionWsServerDeps): Subs
       const fromParams = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
       if (fromParams !== undefined && fromParams !== null && typeof fromParams !== "string") return false;
       const authorization = fromParams ?? headerOf(request.headers.authorization);
-      const result = await authenticate(deps.jwtSecret, authorization);
-      if (result.kind === "rejected") return false; // 4403 Forbidden
+      const result = await deps.authenticator.authenticate(authorization);
+      if (result.kind === "rejected" || result.kind === "unavailable") return false; // 4403 Forbidden
       if (result.kind === "anonymous") {
         const address = deps.clientKeyOf(request);
         if (!deps.anonymousLimiter.tryAcquire(address)) {
@@ -283,6 +285,12 @@ export function createSubscriptionWsServer(deps: SubscriptionWsServerDeps): Subs
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit("connection", ws, request));
   };
   deps.httpServer.on("upgrade", onUpgrade);
+  // A revoked token's connections end at once (their subscriptions with them); the scan runs per revocation event.
+  const stopRevocations = deps.authenticator.onRevoked((matches) => {
+    for (const state of states.values()) {
+      if (state.viewer && matches(state.viewer)) state.socket.close(WS_CLOSE.tokenRevoked, "Access token revoked");
+    }
+  });
 
   let closingPromise: Promise<void> | undefined;
   return {
@@ -290,6 +298,7 @@ export function createSubscriptionWsServer(deps: SubscriptionWsServerDeps): Subs
     close() {
       closingPromise ??= (async () => {
         closing = true;
+        stopRevocations();
         clearInterval(heartbeat);
         const sockets = [...states.keys()];
         const allClosed = Promise.all(

@@ -6,6 +6,7 @@ import type { AuthThrottle } from "./application/auth-throttle.ts";
 import type { PasswordHasher } from "./application/ports/password-hasher.port.ts";
 import type { TokenIssuer } from "./application/ports/token-issuer.port.ts";
 import type { UserRepository } from "./application/ports/user-repository.port.ts";
+import type { SessionStore } from "./application/ports/session-store.port.ts";
 import { createUsersContext, type UsersContext } from "./adapters/graphql/context.ts";
 import { resolvers } from "./adapters/graphql/resolvers.ts";
 
@@ -17,6 +18,8 @@ export interface UsersAppDeps {
   tokens: TokenIssuer;
   /** Sign-in and sign-up limits (createAuthThrottle; `unthrottled` for none). */
   throttle: AuthThrottle;
+  /** Token versions and signed-out sessions (signOut, signOutEverywhere, the router's session checks). */
+  sessions: SessionStore;
   logger: Logger;
   metrics: ServiceMetrics;
   health: Health;
@@ -33,6 +36,7 @@ export function buildUsersApp(deps: UsersAppDeps): SubgraphServer {
     hasher: deps.hasher,
     tokens: deps.tokens,
     throttle: deps.throttle,
+    sessions: deps.sessions,
     signIn: createSignIn(deps),
   };
   return createSubgraphServer<UsersContext>({

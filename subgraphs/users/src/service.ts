@@ -19,6 +19,7 @@ import { createArgon2PasswordHasher } from "./adapters/crypto/argon2-password-ha
 import { createJwtTokenIssuer } from "./adapters/crypto/jwt-token-issuer.ts";
 import { startFollowerIndexConsumer } from "./adapters/events/follower-index-consumer.ts";
 import { createPrismaUserRepository } from "./adapters/prisma/prisma-user-repository.ts";
+import { createPrismaSessionStore } from "./adapters/prisma/prisma-session-store.ts";
 import { createCachedUserRepository } from "./adapters/cache/cached-user-repository.ts";
 import { startUserCacheInvalidation } from "./adapters/cache/user-cache-invalidation.ts";
 import type { UserRepository } from "./application/ports/user-repository.port.ts";
@@ -76,6 +77,7 @@ export async function startUsersService(config: UsersConfig, deps: { bus: EventB
     health,
   });
   const repository = createPrismaUserRepository({ shards: storage.shards.router, onOutboxWrite: () => storage.relay.kick() });
+  const sessions = createPrismaSessionStore({ shards: storage.shards.router, onOutboxWrite: () => storage.relay.kick() });
   const cache =
     config.USERS_ENTITY_CACHE_MAX_ENTRIES > 0
       ? createCachedUserRepository({
@@ -108,7 +110,12 @@ export async function startUsersService(config: UsersConfig, deps: { bus: EventB
     const app = buildUsersApp({
       users,
       hasher: createArgon2PasswordHasher({ memoryCostKiB: config.ARGON2_MEMORY_KIB, timeCost: config.ARGON2_TIME_COST }),
-      tokens: createJwtTokenIssuer({ secret: config.JWT_SECRET, ttlSeconds: config.JWT_TTL_SECONDS }),
+      tokens: createJwtTokenIssuer({
+        secret: config.JWT_SECRET,
+        ttlSeconds: config.JWT_TTL_SECONDS,
+        tokenVersionOf: (userId) => sessions.tokenVersion(userId),
+      }),
+      sessions,
       throttle: createAuthThrottle(createAuthLimiters(config, redis), {
         onRateLimited: (limit) => usersMetrics.authRateLimited.inc({ limit }),
       }),

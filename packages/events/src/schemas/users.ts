@@ -37,6 +37,25 @@ export const Unfollowed = defineEvent(
   z.object({ followerId: id, followeeId: id, unfollowedAt: timestamp }),
 );
 
-export const userEvents = [UserRegistered, ProfileUpdated, Followed, Unfollowed] as const;
+/**
+ * Aggregate id: the user's id. One session (one token, `sid`) was signed out; routers stop accepting it at once.
+ * `expiresAt` is the token's own expiry: after it nothing needs to remember the revocation.
+ */
+export const SessionRevoked = defineEvent(
+  "SessionRevoked",
+  1,
+  Topics.users,
+  z.object({ userId: id, sessionId: id, expiresAt: timestamp, revokedAt: timestamp }),
+);
+
+/** Aggregate id: the user's id. Every token issued under a token version below `tokenVersion` is revoked. */
+export const TokensRevoked = defineEvent(
+  "TokensRevoked",
+  1,
+  Topics.users,
+  z.object({ userId: id, tokenVersion: z.number().int().positive(), revokedAt: timestamp }),
+);
+
+export const userEvents = [UserRegistered, ProfileUpdated, Followed, Unfollowed, SessionRevoked, TokensRevoked] as const;
 
 export type UserEvent = EventOf<(typeof userEvents)[number]>;

@@ -3,10 +3,12 @@ import type { BaseContext } from "@plaza/kit";
 import type { AuthDeps } from "../../application/auth.ts";
 import type { User } from "../../domain/user.ts";
 import type { UserRepository } from "../../application/ports/user-repository.port.ts";
+import type { SessionStore } from "../../application/ports/session-store.port.ts";
 import type { AuthResult } from "../../application/auth.ts";
 
 export interface UsersServices extends AuthDeps {
   signIn(input: { email: string; password: string; clientIp?: string }): Promise<AuthResult>;
+  sessions: SessionStore;
 }
 
 export interface UsersContext extends BaseContext {

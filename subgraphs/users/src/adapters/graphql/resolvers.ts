@@ -2,6 +2,7 @@ import { badUserInput, DateTime } from "@plaza/kit";
 import { normalizeHandle, type User } from "../../domain/user.ts";
 import { signUp } from "../../application/auth.ts";
 import { follow, requireViewer, unfollow, updateProfile } from "../../application/profile.ts";
+import { sessionActive, signOut, signOutEverywhere } from "../../application/sessions.ts";
 import type { EdgePage } from "../../application/ports/user-repository.port.ts";
 import type { UsersContext } from "./context.ts";
 
@@ -44,6 +45,8 @@ export const resolvers = {
       const id = await ctx.users.findIdByHandle(handle);
       return id ? ctx.userLoader.load(id) : null;
     },
+    _sessionActive: (_: unknown, args: { sessionId?: string | null; tokenVersion: number }, ctx: UsersContext) =>
+      sessionActive(ctx.services.sessions, ctx.viewerId, args.sessionId ?? null, args.tokenVersion),
   },
   Mutation: {
     signUp: async (
@@ -53,6 +56,8 @@ export const resolvers = {
     ) => authPayload(await signUp(ctx.services, args.input, ctx.identity.clientIp)),
     signIn: async (_: unknown, args: { email: string; password: string }, ctx: UsersContext) =>
       authPayload(await ctx.services.signIn({ email: args.email, password: args.password, clientIp: ctx.identity.clientIp })),
+    signOut: (_: unknown, __: unknown, ctx: UsersContext) => signOut(ctx.services.sessions, ctx.identity),
+    signOutEverywhere: (_: unknown, __: unknown, ctx: UsersContext) => signOutEverywhere(ctx.services.sessions, ctx.identity),
     updateProfile: async (
       _: unknown,
       args: { input: { displayName?: string | null; bio?: string | null } },

@@ -1,0 +1,45 @@
+import { randomUUID } from "node:crypto";
+import type { GraphQLDataSourceProcessOptions } from "@apollo/gateway";
+import type { Logger } from "@plaza/kit";
+import type { Viewer } from "../context.ts";
+import type { SubgraphDataSource } from "../subgraph/subgraph-data-source.ts";
+
+/** Is this token's session still live? false: revoked, or its user does not exist. Throws when nobody can answer. */
+export interface SessionChecker {
+  check(viewer: Viewer): Promise<boolean>;
+}
+
+/** A revocation the router learned from an event: forget matching verdicts, close matching connections. */
+export type Revocation =
+  | { kind: "session"; userId: string; sessionId: string }
+  /** Every token of the user issued under a version below `tokenVersion`. */
+  | { kind: "tokens"; userId: string; tokenVersion: number };
+
+export function revocationMatches(revocation: Revocation, viewer: Viewer): boolean {
+  if (viewer.id !== revocation.userId) return false;
+  return revocation.kind === "session" ? viewer.sid === revocation.sessionId : (viewer.ver ?? 0) < revocation.tokenVersion;
+}
+
+/**
+ * The field a session subgraph must serve (hidden from the supergraph with @inaccessible): the viewer is the one the
+ * router signs into the internal identity header, so only the router can ask, and only about the token it holds.
+ */
+export const SESSION_CHECK_QUERY =
+  "query PlazaSessionCheck($sessionId: String, $tokenVersion: Int!) { _sessionActive(sessionId: $sessionId, tokenVersion: $tokenVersion) }";
+
+export function createSubgraphSessionChecker(opts: { subgraph: SubgraphDataSource; logger: Logger }): SessionChecker {
+  return {
+    async check(viewer) {
+      const requestId = `session-check.${randomUUID()}`;
+      const response = await opts.subgraph.process({
+        request: { query: SESSION_CHECK_QUERY, variables: { sessionId: viewer.sid ?? null, tokenVersion: viewer.ver ?? 0 } },
+        context: { viewer, requestId, logger: opts.logger },
+      } as unknown as GraphQLDataSourceProcessOptions<Record<string, unknown>>);
+      const active = (response.data as { _sessionActive?: unknown } | null | undefined)?._sessionActive;
+      if (typeof active !== "boolean") {
+        throw new Error(`Session check on "${opts.subgraph.name}" failed: ${response.errors?.[0]?.message ?? "no answer"}`);
+      }
+      return active;
+    },
+  };
+}
