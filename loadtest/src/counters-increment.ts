@@ -4,8 +4,8 @@
 //   --floor (default true): also measures the same durable increment without GraphQL (bare-counters.ts) and behind
 //                           a bare forwarding hop (bare-proxy.ts), same run: the floor this box allows.
 //   --stock (default true): also stock Apollo Gateway (@apollo/gateway + @apollo/server) over the same subgraphs.
-//   --limits-off (default true): also a second Plaza router with every protection off (operation limits, JSON depth,
-//                           CSRF) over the same subgraphs: what the limits cost, same run.
+//   --limits-off (default true): also two more Plaza routers started alike over the same subgraphs, one with every
+//                           protection off (operation limits, JSON depth, CSRF, rate limits): their cost, same run.
 //   --topology   split (default): router and each subgraph in its own process, as deployed;
 //                                 single: `npm start`, everything in one process
 // Every acknowledged increment went to Kafka (acks=all) and Redis first: this measures the durable write path.
@@ -49,6 +49,7 @@ const bench = await startCountersBenchStack({ RESPONSE_CACHE_ENABLED: values["re
 let floor: IncrementFloor | undefined;
 let stock: Awaited<ReturnType<typeof startStockApolloGateway>> | undefined;
 let limitsOff: Awaited<ReturnType<typeof startRouterVariant>> | undefined;
+let limitsOn: Awaited<ReturnType<typeof startRouterVariant>> | undefined;
 try {
   // Views count only for live posts, by signed-in viewers: one bench viewer and `keyCount` posts of theirs (the
   // stack's per-viewer limits are set never to refuse: see counters-bench-stack.ts).
@@ -63,7 +64,12 @@ try {
   );
   if (values.floor === "true") floor = await startIncrementFloor(bench, viewer);
   if (values.stock === "true") stock = await startStockApolloGateway(bench.stack, { STOCK_GATEWAY_VIEWER_ID: viewer.id });
-  if (values["limits-off"] === "true") limitsOff = await startRouterVariant(bench.stack, ROUTER_LIMITS_OFF);
+  if (values["limits-off"] === "true") {
+    // Two routers started the same way, differing only in the protections: the stack's own router has served the
+    // seeding and is warmer, so it is not the baseline.
+    limitsOn = await startRouterVariant(bench.stack, {});
+    limitsOff = await startRouterVariant(bench.stack, ROUTER_LIMITS_OFF);
+  }
   const direct: Target = {
     name: "counters subgraph direct",
     url: bench.countersUrl,
@@ -76,8 +82,14 @@ try {
     body: bodies,
     headers: { authorization: `Bearer ${viewer.token}` },
   };
+  const limited: Target | undefined = limitsOn && {
+    name: "second router, limits on",
+    url: limitsOn.url,
+    body: bodies,
+    headers: { authorization: `Bearer ${viewer.token}` },
+  };
   const unlimited: Target | undefined = limitsOff && {
-    name: "through the router, limits off",
+    name: "second router, limits off",
     url: limitsOff.url,
     body: bodies,
     headers: { authorization: `Bearer ${viewer.token}` },
@@ -89,7 +101,9 @@ try {
     url: floor.proxiedUrl,
     body: bodies,
   };
-  const targets = [direct, routed, unlimited, stockRouted, bareDirect, bareProxied].filter((t): t is Target => t !== undefined);
+  const targets = [direct, routed, limited, unlimited, stockRouted, bareDirect, bareProxied].filter(
+    (t): t is Target => t !== undefined,
+  );
   // A refused increment is a fast 200 with errors, which the load generator would count as a success: every target
   // must count one first.
   for (const target of targets) {
@@ -126,7 +140,7 @@ try {
     directToFloorRatio: bareDirect && ratio(resultOf(direct), resultOf(bareDirect)),
     routerToFloorRatio: bareProxied && ratio(resultOf(routed), resultOf(bareProxied)),
     routerToStockGatewayRatio: stockRouted && ratio(resultOf(routed), resultOf(stockRouted)),
-    limitsOnToOffRatio: unlimited && ratio(resultOf(routed), resultOf(unlimited)),
+    limitsOnToOffRatio: limited && unlimited && ratio(resultOf(limited), resultOf(unlimited)),
     kafkaEventsPerProduceRequest: Number((appendBatch.events / Math.max(1, appendBatch.requests)).toFixed(1)),
     at: new Date().toISOString(),
   };
@@ -153,6 +167,7 @@ try {
   );
 } finally {
   await limitsOff?.stop();
+  await limitsOn?.stop();
   await stock?.stop();
   await floor?.stop();
   await bench.stop();

@@ -2,8 +2,9 @@
 // the same run, 50 concurrent connections:
 //   npx tsx loadtest/src/feed-read.ts [--authors 200] [--posts-per-author 50] [--connections 50] [--duration 10] [--rounds 2]
 //     [--topology split|single]   split (default): router and each subgraph in its own process, as deployed
-//     [--limits-off true|false]   true (default): also a second router with every protection off (operation limits,
-//                                 JSON depth, CSRF), same subgraphs, same run: what the limits cost
+//     [--limits-off true|false]   true (default): also two more routers started alike over the same subgraphs, one
+//                                 with every protection off (operation limits, JSON depth, CSRF, rate limits): what
+//                                 the protections cost, same run
 // Starts throw-away Postgres (two shards per subgraph), Redis and Kafka, runs `npm start` against them in a child
 // process, seeds through the public API (sign-ups, follows, createPost — fanned out through Kafka), then measures.
 // The router's response cache and in-flight dedupe are disabled: a home feed is per viewer and changes with every post
@@ -60,6 +61,7 @@ async function inParallel<T, R>(
 const services = await startBenchServices();
 let stack: ProcessStack | undefined;
 let limitsOff: Awaited<ReturnType<typeof startRouterVariant>> | undefined;
+let limitsOn: Awaited<ReturnType<typeof startRouterVariant>> | undefined;
 try {
   stack = await startProcessStack(
     {
@@ -133,14 +135,24 @@ try {
   const auth = { authorization: `Bearer ${viewer.token}` };
   // The same operations on the posts subgraph directly (signed like the router does), to split router from subgraph cost.
   const direct = routerSignature(stack.env.INTERNAL_AUTH_KEY!, "posts", { viewerId: viewer.id });
-  if (values["limits-off"] === "true") limitsOff = await startRouterVariant(stack, ROUTER_LIMITS_OFF);
+  if (values["limits-off"] === "true") {
+    // Two routers started the same way, differing only in the protections (the stack's own router served the seeding).
+    limitsOn = await startRouterVariant(stack, {});
+    limitsOff = await startRouterVariant(stack, ROUTER_LIMITS_OFF);
+  }
   const results = await compare(
     [
       { name: "feed(first: 20)", url: routerUrl, body: JSON.stringify({ query: FEED, operationName: "Feed" }), headers: auth },
-      ...(limitsOff
+      ...(limitsOn && limitsOff
         ? [
             {
-              name: "feed(first: 20), router with limits off",
+              name: "feed(first: 20), second router, limits on",
+              url: limitsOn.url,
+              body: JSON.stringify({ query: FEED, operationName: "Feed" }),
+              headers: auth,
+            },
+            {
+              name: "feed(first: 20), second router, limits off",
               url: limitsOff.url,
               body: JSON.stringify({ query: FEED, operationName: "Feed" }),
               headers: auth,
@@ -175,7 +187,8 @@ try {
     byName("feed(first: 20), posts subgraph direct"),
     byName("post(id), posts subgraph direct"),
   ];
-  const feedLimitsOff = limitsOff && byName("feed(first: 20), router with limits off");
+  const feedLimitsOn = limitsOn && byName("feed(first: 20), second router, limits on");
+  const feedLimitsOff = limitsOff && byName("feed(first: 20), second router, limits off");
   const report = {
     scenario: "feed(first: 20) vs post(id) through the router",
     topology,
@@ -187,7 +200,8 @@ try {
     results,
     feedToPostRatio: Number((feed.requestsPerSecond / post.requestsPerSecond).toFixed(3)),
     directFeedToPostRatio: Number((feedDirect.requestsPerSecond / postDirect.requestsPerSecond).toFixed(3)),
-    limitsOnToOffRatio: feedLimitsOff && Number((feed.requestsPerSecond / feedLimitsOff.requestsPerSecond).toFixed(3)),
+    limitsOnToOffRatio:
+      feedLimitsOn && feedLimitsOff && Number((feedLimitsOn.requestsPerSecond / feedLimitsOff.requestsPerSecond).toFixed(3)),
     targetFeedP99Ms: 50,
     at: new Date().toISOString(),
   };
@@ -206,6 +220,7 @@ try {
   );
 } finally {
   await limitsOff?.stop();
+  await limitsOn?.stop();
   await stack?.stop();
   await services.stop();
 }
