@@ -52,6 +52,8 @@ export function routerFromConfig(
     wantsRedis && config.cache.redisUrl
       ? new Redis(config.cache.redisUrl, {
           connectionName: "plaza-router-shared",
+          // A rate-limit check per request: the checks issued in one turn of the event loop share one write.
+          enableAutoPipelining: true,
           enableOfflineQueue: false,
           maxRetriesPerRequest: 0,
           commandTimeout: 1_000,
