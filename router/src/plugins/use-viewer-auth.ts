@@ -12,24 +12,14 @@ export function useViewerAuth(opts: { authenticator: Authenticator }): Plugin<Re
   return {
     async onRequest({ request, serverContext, endResponse, fetchAPI }) {
       const result = await opts.authenticator.authenticate(request.headers.get("authorization"));
-      if (result.kind === "rejected") {
+      if (result.kind === "rejected" || result.kind === "unavailable") {
+        const rejected = result.kind === "rejected";
         endResponse(
           graphqlErrorResponse(fetchAPI, request, {
-            status: 401,
+            status: rejected ? 401 : 503,
             message: result.message,
-            code: "UNAUTHENTICATED",
-            headers: { "www-authenticate": 'Bearer error="invalid_token"' },
-          }),
-        );
-        return;
-      }
-      if (result.kind === "unavailable") {
-        endResponse(
-          graphqlErrorResponse(fetchAPI, request, {
-            status: 503,
-            message: result.message,
-            code: "INTERNAL_SERVER_ERROR",
-            headers: { "retry-after": "1" },
+            code: rejected ? "UNAUTHENTICATED" : "INTERNAL_SERVER_ERROR",
+            headers: rejected ? { "www-authenticate": 'Bearer error="invalid_token"' } : { "retry-after": "1" },
           }),
         );
         return;
