@@ -1,3 +1,4 @@
+import { print, type GraphQLResolveInfo } from "graphql";
 import type { Redis } from "ioredis";
 import type { EventBus } from "@plaza/events";
 import { createHealth, createLogger, type BaseContext, type SubgraphServer } from "@plaza/kit";
@@ -48,6 +49,8 @@ export class FakeUsers {
     ["u2", "Brian"],
   ]);
   fetches = { accounts: 0, notes: 0 };
+  /** The `user` field exactly as the accounts subgraph received it, last request first. */
+  userSelections: string[] = [];
   private gate: Promise<void> | undefined;
   private openGate: (() => void) | undefined;
 
@@ -86,8 +89,9 @@ export async function startFakeSubgraphs(): Promise<FakeSubgraphs> {
         await users.pass();
         return ctx.viewerId ? user(ctx.viewerId) : null;
       },
-      user: async (_: unknown, args: { id: string }) => {
+      user: async (_: unknown, args: { id: string }, __: unknown, info: GraphQLResolveInfo) => {
         users.fetches.accounts++;
+        users.userSelections.unshift(print(info.fieldNodes[0]!));
         await users.pass();
         return user(args.id);
       },

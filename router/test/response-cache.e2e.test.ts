@@ -150,6 +150,26 @@ describe("response cache at the router", () => {
     await a.cache.invalidate([{ typename: "User", id: "u1" }], "mutation");
   });
 
+  it("plans and fetches the client's own document, and evicts a result that does not show its entity's id", async () => {
+    const a = await router();
+    const get = () => a.query({ query: '{ user(id: "u2") { name } }' });
+    expect((await get()).json.data).toEqual({ user: { name: "Brian" } });
+    // Nothing added for the cache's sake (no __typename, no id): the planner sees what the client sent.
+    expect(subgraphs.users.userSelections[0]).toBe('user(id: "u2") {\n  name\n}');
+    expect((await get()).cache).toBe("hit-l1");
+    // The result cannot say which user it holds, so a change to any user evicts it.
+    await a.cache.invalidate([{ typename: "User", id: "u1" }], "event");
+    expect((await get()).cache).toBe("miss");
+    expect((await get()).cache).toBe("hit-l1");
+    // A mutation whose result names no id (and no policy rule) evicts every result holding a user.
+    await a.query({ query: USER, variables: { id: "u1" } });
+    await a.query({ query: 'mutation { rename(id: "u2", name: "Bri") { name } }' });
+    expect(await get()).toMatchObject({ cache: "miss", json: { data: { user: { name: "Bri" } } } });
+    expect((await a.query({ query: USER, variables: { id: "u1" } })).cache).toBe("miss");
+    subgraphs.users.names.set("u2", "Brian");
+    await a.cache.invalidate([{ typename: "User", id: "u2" }], "mutation");
+  });
+
   it("caches an absent entity until one is created", async () => {
     const a = await router();
     const byName = () => a.query({ query: "query ($n: String!) { userByName(name: $n) { id } }", variables: { n: "Zed" } });

@@ -13,12 +13,27 @@ const INTERNAL_AUTH_KEY = "single-fetch-internal-key-0123456789abcd";
 const logger = createLogger({ service: "single-fetch-e2e", level: "silent" });
 
 const accountsSdl = /* GraphQL */ `
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@inaccessible"])
   type User @key(fields: "id") {
     id: ID!
     name: String!
   }
+  "SECRET is not in the API schema: the gateway answers null (with an error) where a subgraph returns it."
+  enum Mood {
+    HAPPY
+    SECRET @inaccessible
+  }
+  type Cat {
+    name: String!
+  }
+  type Dog {
+    name: String!
+  }
+  union Pet = Cat | Dog
   type Query {
+    mood(secret: Boolean!): Mood
+    moods: [Mood!]
+    pet: Pet
     hello: String!
     echo(n: Int!): Int!
     me: User
@@ -52,7 +67,11 @@ let token: string;
 
 beforeAll(async () => {
   accounts = await startSubgraph("accounts", accountsSdl, {
+    Pet: { __resolveType: () => "Cat" },
     Query: {
+      mood: (_: unknown, args: { secret: boolean }) => (args.secret ? "SECRET" : "HAPPY"),
+      moods: () => ["HAPPY", "SECRET"],
+      pet: () => ({ name: "Tom" }),
       hello: () => "world",
       echo: (_: unknown, args: { n: number }) => args.n,
       me: (_: unknown, __: unknown, ctx: BaseContext) => (ctx.viewerId ? { id: ctx.viewerId, name: "Ada" } : null),
@@ -144,6 +163,19 @@ const CASES: Case[] = [
     name: "a mutation with the response cache's metadata fields",
     body: { query: 'mutation { rename(name: "Lin") { id name __rc: __typename } __rcRoot: __typename }' },
     direct: true,
+  },
+  { name: "an enum value the API schema has", body: { query: "{ mood(secret: false) }" }, direct: true },
+  { name: "an @inaccessible enum value (null and an error)", body: { query: "{ mood(secret: true) hello }" }, direct: false },
+  { name: "an @inaccessible enum value in a list", body: { query: "{ moods }" }, direct: false },
+  {
+    name: "root __typename beside fragments on a union (nothing dropped)",
+    body: { query: "{ __typename pet { __typename ... on Cat { x: __typename name } } }" },
+    direct: false,
+  },
+  {
+    name: "@skip on a field",
+    body: { query: "query ($s: Boolean!) { hello echo(n: 1) @skip(if: $s) }", variables: { s: true } },
+    direct: false,
   },
   { name: "a field from a second subgraph", body: { query: "{ me { id name notes } }" }, auth: true, direct: false },
   { name: "a fragment", body: { query: "{ ...F } fragment F on Query { hello }" }, direct: false },

@@ -40,3 +40,23 @@ export interface ResponseCachePolicy {
 export function entityTag(ref: EntityRef): string {
   return ref.id === undefined || ref.id === null ? ref.typename : `${ref.typename}:${ref.id}`;
 }
+
+/** Carried by every result holding a `User`, identified or not: evicted when a change names no id (`User#any`). */
+export const anyEntityTag = (typename: string): string => `${typename}#any`;
+
+/** Carried by results holding a `User` whose id they do not show: any `User` change may concern them. */
+export const unidentifiedTag = (typename: string): string => `${typename}#unidentified`;
+
+/**
+ * What invalidating these entities evicts: each entity, and results holding an entity of its type they cannot
+ * identify; an absent marker (`User` without id) evicts the results where a `User` was absent. Type names cannot
+ * hold `#` or `:`, so the spellings never collide.
+ */
+export function invalidationTags(refs: Iterable<EntityRef>): string[] {
+  const tags = new Set<string>();
+  for (const ref of refs) {
+    tags.add(entityTag(ref));
+    if (ref.id !== undefined && ref.id !== null) tags.add(unidentifiedTag(ref.typename));
+  }
+  return [...tags];
+}

@@ -14,6 +14,7 @@ const schema = buildSchema(/* GraphQL */ `
     body: String!
     author: User!
     likeCount: Int!
+    viewCount: Int!
     viewerHasLiked: Boolean!
   }
   type Counter {
@@ -62,8 +63,9 @@ describe("document analysis", () => {
     expect(analyze("query A { me { id } } query B { post(id: 1) { id } }", "C").kind).toBe("invalid");
   });
 
-  it("knows which types are entities", () => {
-    expect([...analyzer.entityTypes].sort()).toEqual(["Counter", "Post", "User"]);
+  it("reports the shortest TTL the policy names for what the operation selects", () => {
+    expect(analyze("{ post(id: 1) { id viewCount } }").ttlMs).toBe(10_000);
+    expect(analyze("{ post(id: 1) { id } }").ttlMs).toBeUndefined();
   });
 
   it("can default every result to per viewer for supergraphs nobody reviewed", () => {

@@ -1,7 +1,6 @@
 import {
   getNamedType,
   getOperationAST,
-  isObjectType,
   Kind,
   TypeInfo,
   visit,
@@ -21,6 +20,8 @@ export interface OperationAnalysis {
   /** A query none of whose coordinates has TTL 0 or is introspection. */
   cacheable: boolean;
   scope: CacheScope;
+  /** The shortest TTL the policy names for a coordinate or type the operation selects (undefined: none named). */
+  ttlMs?: number;
   /** Mutation root fields (for the policy's extra invalidations). */
   rootFields: readonly string[];
 }
@@ -30,19 +31,11 @@ const UNCACHEABLE: Omit<OperationAnalysis, "kind" | "name" | "rootFields"> = { c
 export interface DocumentAnalyzer {
   /** Analysis of the operation `operationName` selects in `document` (memoized per document object). */
   analyze(document: DocumentNode, operationName: string | null | undefined): OperationAnalysis;
-  /** Object types that have an id field: the only types whose "absent" markers are kept as tags. */
-  readonly entityTypes: ReadonlySet<string>;
 }
 
 export function createDocumentAnalyzer(schema: GraphQLSchema, policy: ResponseCachePolicy): DocumentAnalyzer {
   const privateCoordinates = new Set(policy.private);
   const byDocument = new WeakMap<DocumentNode, Map<string, OperationAnalysis>>();
-  const entityTypes = new Set<string>();
-  for (const type of Object.values(schema.getTypeMap())) {
-    if (isObjectType(type) && !type.name.startsWith("__") && policy.idFields.some((field) => field in type.getFields())) {
-      entityTypes.add(type.name);
-    }
-  }
 
   function analyzeOperation(document: DocumentNode, operation: OperationDefinitionNode): OperationAnalysis {
     const kind = operation.operation;
@@ -59,8 +52,11 @@ export function createDocumentAnalyzer(schema: GraphQLSchema, policy: ResponseCa
     let scope: CacheScope = policy.defaultScope;
     const seen = new Set<string>();
     const queue: Array<OperationDefinitionNode | FragmentDefinitionNode> = [operation];
+    let ttlMs: number | undefined;
     const consider = (coordinate: string) => {
-      if (policy.ttl[coordinate] === 0) cacheable = false;
+      const ttl = policy.ttl[coordinate];
+      if (ttl === 0) cacheable = false;
+      if (ttl !== undefined && (ttlMs === undefined || ttl < ttlMs)) ttlMs = ttl;
       if (privateCoordinates.has(coordinate)) scope = "PRIVATE";
     };
     while (queue.length > 0 && cacheable) {
@@ -88,11 +84,10 @@ export function createDocumentAnalyzer(schema: GraphQLSchema, policy: ResponseCa
         }),
       );
     }
-    return { kind, name, rootFields, cacheable, scope: cacheable ? scope : "PRIVATE" };
+    return { kind, name, rootFields, cacheable, scope: cacheable ? scope : "PRIVATE", ttlMs };
   }
 
   return {
-    entityTypes,
     analyze(document, operationName) {
       let perOperation = byDocument.get(document);
       if (!perOperation) byDocument.set(document, (perOperation = new Map()));

@@ -5,7 +5,7 @@ import type { Logger } from "@plaza/kit";
 import type { RouterContext } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
 import { useResponseCache } from "../plugins/use-response-cache.ts";
-import { entityTag, type EntityRef, type ResponseCachePolicy } from "./cache-policy.ts";
+import { invalidationTags, type EntityRef, type ResponseCachePolicy } from "./cache-policy.ts";
 import { createHttpFastPath, type NodeHandler } from "./http-fast-path.ts";
 import { startInvalidationConsumer, type InvalidationConsumer } from "./invalidation-consumer.ts";
 import { entitiesForEvent, INVALIDATION_TOPICS } from "./invalidation-events.ts";
@@ -138,7 +138,7 @@ export function createRouterResponseCache(options: RouterResponseCacheOptions): 
       topics: options.events.topics ?? INVALIDATION_TOPICS,
       logger,
       handleBatch: async (events) => {
-        const byEvent = events.map((event) => ({ event, tags: entitiesForEvent(event).map(entityTag) }));
+        const byEvent = events.map((event) => ({ event, tags: invalidationTags(entitiesForEvent(event)) }));
         const tags = [...new Set(byEvent.flatMap((item) => item.tags))];
         if (tags.length > 0) await levels.invalidate(tags, "event");
         if (listeners.size === 0) return;
@@ -161,7 +161,7 @@ export function createRouterResponseCache(options: RouterResponseCacheOptions): 
     wrapHttpHandler: fastPath,
     verifiedTokens,
     invalidationEpoch: () => l1.seq(),
-    invalidate: (refs, source) => invalidateTags([...new Set(refs.map(entityTag))], source),
+    invalidate: (refs, source) => invalidateTags(invalidationTags(refs), source),
     onInvalidated(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

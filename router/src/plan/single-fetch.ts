@@ -14,6 +14,7 @@ import {
   print,
   type DocumentNode,
   type ExecutionArgs,
+  type GraphQLSchema,
   type ExecutionResult,
   type OperationDefinitionNode,
   type SelectionNode,
@@ -22,6 +23,7 @@ import {
 import { getVariableValues } from "graphql/execution/values.js";
 import type { Logger } from "@plaza/kit";
 import { toGatewayRequestContext } from "../plugins/use-gateway-executor.ts";
+import { conformsToShape, directShapeOf, type DirectShape } from "./direct-shape.ts";
 import type { FederationPlanning } from "./federation-planning.ts";
 
 type GatewayResponse = Awaited<ReturnType<GraphQLDataSource["process"]>>;
@@ -33,9 +35,12 @@ interface SingleFetch {
   fetch: FetchNode;
   fetchDocument: DocumentNode;
   definition: OperationDefinitionNode;
+  /** What the subgraph's data must look like to be the response as it is (root `__typename`s aside). */
+  shape: DirectShape;
   /**
-   * Set when the planner moved `__typename` (it puts it first at every level, e.g. where the response cache added
-   * it): the subgraph's data then holds the client's fields in another order, and is reordered to the client's.
+   * Set when the data's keys come in another order than the client's, or the client selected a root `__typename`
+   * (the planner answers those itself and puts `__typename` first at every level): the data is copied in the
+   * client's order.
    */
   reorder?: SelectionSetNode;
   operationContext?: ReturnType<typeof buildOperationContext>;
@@ -59,7 +64,9 @@ const isClean = (response: GatewayResponse): response is GatewayResponse & { dat
  * Executes operations the query planner answers with a single fetch whose selection set is the client's own
  * (`incrementCounter`, `feed`, `post(id)` …): the subgraph's data is already the response, so the gateway's result
  * shaping — which copies it field by field, and costs more than the fetch for a page of posts — is skipped. The plan
- * is the planner's, made once per document. Whatever is not that simple goes to the gateway. Variables are checked
+ * is the planner's, made once per document. Only fields-only operations over object types qualify, and each
+ * response is checked to be what the gateway's result shaping would return unchanged (direct-shape.ts). Whatever is
+ * not that simple goes to the gateway. Variables are checked
  * first, as the gateway does, so invalid ones never reach a subgraph; a response with errors (or a failed fetch)
  * is handed to the gateway's own plan execution, answered from what was received, so errors read exactly as they
  * always have and nothing is fetched twice.
@@ -68,21 +75,25 @@ export function createSingleFetchExecutor(deps: SingleFetchExecutorDeps): Execut
   const { planning, logger } = deps;
   const plans = new WeakMap<DocumentNode, Map<string, SingleFetch | null>>();
 
-  function singleFetchOf(document: DocumentNode, operationName: string | undefined): SingleFetch | null {
+  function singleFetchOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): SingleFetch | null {
     let byName = plans.get(document);
     if (!byName) plans.set(document, (byName = new Map()));
     const key = operationName ?? "";
     let found = byName.get(key);
     if (found === undefined) {
-      found = plan(document, operationName);
+      found = plan(schema, document, operationName);
       byName.set(key, found);
     }
     return found;
   }
 
-  function plan(document: DocumentNode, operationName: string | undefined): SingleFetch | null {
+  function plan(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): SingleFetch | null {
     const definition = getOperationAST(document, operationName);
-    if (!definition || definition.operation === "subscription") return null;
+    if (!definition || definition.operation === "subscription" || definition.directives?.length) return null;
+    const rootType = schema.getRootType(definition.operation);
+    // Fields only, over object types: the only operations whose subgraph data can be the response unchanged.
+    const clientShape = rootType && directShapeOf(schema, rootType, definition.selectionSet);
+    if (!clientShape) return null;
     let queryPlan: QueryPlan;
     try {
       queryPlan = planning.planner.buildQueryPlan(operationFromDocument(planning.apiSchema, document, { operationName }));
@@ -95,25 +106,33 @@ export function createSingleFetchExecutor(deps: SingleFetchExecutorDeps): Execut
     const fetchDocument = parse(fetch.operation);
     const fetched = getOperationAST(fetchDocument, fetch.operationName);
     if (fetched?.operation !== definition.operation) return null;
-    // The planner answers root-level `__typename` itself (the response cache adds one) and puts `__typename` first.
+    // The planner answers root-level `__typename` itself and puts `__typename` first.
     const fetchedSelections = print(fetched.selectionSet);
     const rootTypename = definition.selectionSet.selections.some(isTypenameField);
     const compared = {
       ...definition.selectionSet,
       selections: definition.selectionSet.selections.filter((s) => !isTypenameField(s)),
     };
+    const shape: DirectShape = { fields: clientShape.fields.filter((field) => !field.typename) };
     // Same selections, printed the same way: the subgraph's data has the shape the client asked for.
     if (fetchedSelections === print(compared)) {
-      return { plan: queryPlan, fetch, fetchDocument, definition, reorder: rootTypename ? definition.selectionSet : undefined };
+      return {
+        plan: queryPlan,
+        fetch,
+        fetchDocument,
+        definition,
+        shape,
+        reorder: rootTypename ? definition.selectionSet : undefined,
+      };
     }
-    if (onlyFields(definition.selectionSet) && fetchedSelections === print(typenameFirst(compared))) {
-      return { plan: queryPlan, fetch, fetchDocument, definition, reorder: definition.selectionSet };
+    if (fetchedSelections === print(typenameFirst(compared))) {
+      return { plan: queryPlan, fetch, fetchDocument, definition, shape, reorder: definition.selectionSet };
     }
     return null;
   }
 
   return async (args) => {
-    const single = singleFetchOf(args.document, args.operationName ?? undefined);
+    const single = singleFetchOf(args.schema, args.document, args.operationName ?? undefined);
     const source = single && deps.subgraphs.get(single.fetch.serviceName);
     if (!single || !source) return deps.gateway(args);
     const provided = (args.variableValues ?? {}) as Record<string, unknown>;
@@ -136,7 +155,9 @@ export function createSingleFetchExecutor(deps: SingleFetchExecutorDeps): Execut
     let received: Promise<GatewayResponse>;
     try {
       const response = await source.process(options);
-      if (isClean(response)) {
+      // Data the gateway's result shaping would change (an inaccessible enum value, a null where the API schema
+      // says non-null, …) is shaped by the gateway from what was received, like a response with errors.
+      if (isClean(response) && conformsToShape(args.schema, response.data, single.shape)) {
         deps.onDirect?.();
         if (!single.reorder) return { data: response.data };
         const rootType = args.schema.getRootType(single.definition.operation)?.name;
@@ -164,13 +185,6 @@ export function createSingleFetchExecutor(deps: SingleFetchExecutorDeps): Execut
   };
 }
 
-/** Whether a selection set (at every level) is made of fields only: no fragments to resolve against types. */
-function onlyFields(selectionSet: SelectionSetNode): boolean {
-  return selectionSet.selections.every(
-    (selection) => selection.kind === Kind.FIELD && (!selection.selectionSet || onlyFields(selection.selectionSet)),
-  );
-}
-
 /** The selection set with `__typename` first at every level, as the query planner prints fetches. */
 function typenameFirst(selectionSet: SelectionSetNode): SelectionSetNode {
   const fields = selectionSet.selections.map((selection) =>
@@ -193,7 +207,8 @@ function inSelectionOrder(value: unknown, selectionSet: SelectionSetNode, rootTy
   if (value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((item) => inSelectionOrder(item, selectionSet));
   const source = value as Record<string, unknown>;
-  const ordered: Record<string, unknown> = {};
+  // No prototype, as graphql-js and the gateway build results: an alias may be `__proto__`.
+  const ordered = Object.create(null) as Record<string, unknown>;
   for (const selection of selectionSet.selections) {
     if (selection.kind !== Kind.FIELD) continue;
     const key = selection.alias?.value ?? selection.name.value;
@@ -201,7 +216,7 @@ function inSelectionOrder(value: unknown, selectionSet: SelectionSetNode, rootTy
       ordered[key] = rootType;
       continue;
     }
-    if (!(key in source)) continue;
+    if (!Object.hasOwn(source, key)) continue;
     ordered[key] = selection.selectionSet ? inSelectionOrder(source[key], selection.selectionSet) : source[key];
   }
   return ordered;

@@ -18,7 +18,7 @@ function recordingExecutor() {
   return { calls, executor };
 }
 
-/** Like @envelop/response-cache: registered after the executor plugin, wraps execute with a rewritten document. */
+/** A plugin registered after the executor that wraps execute with a rewritten document. */
 function useDocumentRewrite(rewrite: (doc: DocumentNode) => DocumentNode): Plugin {
   return {
     onExecute({ executeFn, setExecuteFn }) {

@@ -1,13 +1,12 @@
-import { getDocumentString } from "@envelop/core";
-import { useResponseCache as useEnvelopResponseCache, type Cache, type CacheEntityRecord } from "@envelop/response-cache";
-import { getArgumentValues, Kind, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from "graphql";
+import { getDocumentString, isAsyncIterable } from "@envelop/core";
+import { getArgumentValues, Kind, print, type ExecutionArgs, type ExecutionResult, type GraphQLSchema } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "@plaza/kit";
 import type { RouterContext, RouterServerContext } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
 import { responseCacheKey, scopeKey } from "../cache/cache-key.ts";
-import { entityTag, type EntityRef, type ResponseCachePolicy } from "../cache/cache-policy.ts";
-import { createDocumentAnalyzer, type DocumentAnalyzer } from "../cache/document-analysis.ts";
+import { invalidationTags, type EntityRef, type ResponseCachePolicy } from "../cache/cache-policy.ts";
+import { createDocumentAnalyzer, type DocumentAnalyzer, type OperationAnalysis } from "../cache/document-analysis.ts";
 import type { KnownOperations } from "../cache/known-operations.ts";
 import {
   CACHE_DEBUG_REQUEST_HEADER,
@@ -16,6 +15,7 @@ import {
   type FlightRegistry,
   type RequestCacheState,
 } from "../cache/request-state.ts";
+import { createResultEntityCollector, mutationTags, resultTags, type ResultEntityCollector } from "../cache/result-entities.ts";
 import type { InvalidationSource, TwoLevelCache } from "../cache/two-level-cache.ts";
 import type { VerifiedTokens } from "../auth/verified-tokens.ts";
 
@@ -38,77 +38,87 @@ export interface UseResponseCacheOptions {
 type ExecutionContext = RouterContext & { request?: Request };
 
 /**
- * The router's response cache, as three plugins for buildRouter's `plugins` slot (after the gateway executor, so
- * the rewritten documents @envelop/response-cache executes reach the gateway):
+ * The router's response cache, as two plugins for buildRouter's `plugins` slot (after the gateway executor, whose
+ * execute function they wrap):
  * 1. analysis — decides per operation whether it is cacheable and whether its scope is public or per viewer;
- * 2. @envelop/response-cache — keys, entity collection, TTLs, invalidation by mutation results — over our
- *    two-level cache (L1 in process, L2 Redis) with one upstream execution per key at a time;
- * 3. completion — releases waiting requests, invalidates what the policy says a mutation changes, and sends the
- *    mutation's response only once Redis has forgotten the old data.
+ * 2. execution — answers hits from our two-level cache (L1 in process, L2 Redis) with one upstream execution per key
+ *    at a time; stores results tagged with the entities they hold; and for mutations invalidates the entities in
+ *    the result and what the policy says the mutation changes, sending the response only once Redis has forgotten
+ *    the old data.
+ * The operation reaches the gateway exactly as the client sent it: entities are read from the result with the
+ * client's own selections (result-entities.ts), never by adding selections the query planner would have to plan.
  */
 export function useResponseCache(options: UseResponseCacheOptions): Plugin<RouterContext, RouterServerContext>[] {
   const { policy, cache, flights, metrics } = options;
   const states = new WeakMap<object, RequestCacheState>();
   const debugStates = new WeakMap<Request, RequestCacheState>();
   let analyzer: DocumentAnalyzer | undefined;
+  let collector: ResultEntityCollector | undefined;
   let schema: GraphQLSchema | undefined;
-
-  const tagsOf = (records: Iterable<CacheEntityRecord | EntityRef>): string[] => {
-    const tags = new Set<string>();
-    for (const record of records) {
-      // Only entity types' "absent" markers are useful; the plugin also reports null scalars (`String`) and the like.
-      if ((record.id === undefined || record.id === null) && !analyzer?.entityTypes.has(record.typename)) continue;
-      tags.add(entityTag(record));
-    }
-    return [...tags];
-  };
 
   const stateOf = (context: unknown): RequestCacheState | undefined => states.get(context as object);
 
-  /** The Cache the envelop plugin talks to, bound to one execution. */
-  function cacheFor(state: RequestCacheState): Cache {
-    return {
-      async get(key) {
-        const l1 = cache.lookupL1(key);
-        if (l1.body) {
-          state.outcome = "hit-l1";
-          return JSON.parse(l1.body.toString("utf8")) as ExecutionResult;
-        }
-        const inFlight = flights.current(key);
-        if (inFlight) {
-          metrics.inflightDedupes.inc({ kind: "response" });
-          const shared = await waitAtMost(inFlight.done, options.flightWaitMs);
-          if (shared && !cache.l1.wasInvalidatedSince(shared.tags, inFlight.startSeq)) {
-            state.outcome = "hit-inflight";
-            return shared.result;
-          }
-          // The leader's result was not cacheable, or is older than an invalidation: run our own (L1 only).
-          state.outcome = "miss";
-          state.mark = cache.newMark();
-          return null;
-        }
-        const flight = flights.begin(key, l1.mark.seq);
-        state.flight = flight;
-        const l2 = await cache.lookupL2(key, l1.mark);
-        if (l2.body) {
-          const result = JSON.parse(l2.body.toString("utf8")) as ExecutionResult;
-          flight.finish({ result, tags: l2.tags ?? [] });
-          state.outcome = "hit-l2";
-          return result;
-        }
-        state.outcome = "miss";
-        state.mark = l2.mark;
-        return null;
-      },
-      set(key, result, entities, ttl) {
-        const tags = tagsOf(entities);
-        if (state.mark) cache.store(key, Buffer.from(JSON.stringify(result)), tags, ttl, state.mark);
-        state.flight?.finish({ result, tags });
-      },
-      invalidate(entities) {
-        state.invalidations.push(options.invalidate(tagsOf(entities), "mutation"));
-      },
-    };
+  /** Queries are served from the cache only when cacheable for this caller; mutations always go through. */
+  const cachedFor = (state: RequestCacheState) =>
+    state.analysis.kind === "query" && state.analysis.cacheable && (state.analysis.scope === "PUBLIC" || state.viewerId !== null);
+
+  async function lookup(state: RequestCacheState, key: string): Promise<ExecutionResult | null> {
+    const l1 = cache.lookupL1(key);
+    if (l1.body) {
+      state.outcome = "hit-l1";
+      return JSON.parse(l1.body.toString("utf8")) as ExecutionResult;
+    }
+    const inFlight = flights.current(key);
+    if (inFlight) {
+      metrics.inflightDedupes.inc({ kind: "response" });
+      const shared = await waitAtMost(inFlight.done, options.flightWaitMs);
+      if (shared && !cache.l1.wasInvalidatedSince(shared.tags, inFlight.startSeq)) {
+        state.outcome = "hit-inflight";
+        return shared.result;
+      }
+      // The leader's result was not cacheable, or is older than an invalidation: run our own (L1 only).
+      state.outcome = "miss";
+      state.mark = cache.newMark();
+      return null;
+    }
+    const flight = flights.begin(key, l1.mark.seq);
+    state.flight = flight;
+    const l2 = await cache.lookupL2(key, l1.mark);
+    if (l2.body) {
+      const result = JSON.parse(l2.body.toString("utf8")) as ExecutionResult;
+      flight.finish({ result, tags: l2.tags ?? [] });
+      state.outcome = "hit-l2";
+      return result;
+    }
+    state.outcome = "miss";
+    state.mark = l2.mark;
+    return null;
+  }
+
+  /** Stores a query's result with the tags of the entities it holds, unless nothing may keep it. */
+  function store(args: ExecutionArgs, state: RequestCacheState, key: string, result: ExecutionResult) {
+    // Results with errors are never cached.
+    if (result.errors?.length || !result.data || !collector) return;
+    const found = collector.collect({ ...args, data: result.data });
+    // A type the policy calls private, reached behind an interface or union the analysis could not see through.
+    if (found.private && state.analysis.scope === "PUBLIC") return;
+    const ttl = minTtl(state.analysis, found.ttlMs) ?? policy.defaultTtlMs;
+    if (ttl <= 0) return;
+    const tags = resultTags(found);
+    if (state.mark) cache.store(key, Buffer.from(JSON.stringify(result)), tags, ttl, state.mark);
+    state.flight?.finish({ result, tags });
+  }
+
+  /** What a mutation changed: the entities of its result, and what the policy declares for its root fields. */
+  function mutationInvalidations(args: ExecutionArgs, state: RequestCacheState, result: ExecutionResult): string[] {
+    const declared = policyInvalidations(args, state);
+    const tags = invalidationTags(declared.refs);
+    if (result.data && collector) {
+      // A root field the policy covers is trusted for what its result does not identify.
+      const found = collector.collect({ ...args, data: result.data, ignoreUnidentifiedUnder: declared.ruled });
+      tags.push(...mutationTags(found));
+    }
+    return [...new Set(tags)];
   }
 
   const analysis: Plugin<RouterContext, RouterServerContext> = {
@@ -116,6 +126,7 @@ export function useResponseCache(options: UseResponseCacheOptions): Plugin<Route
       if (next === schema) return;
       schema = next;
       analyzer = createDocumentAnalyzer(next, policy);
+      collector = createResultEntityCollector(next, policy);
       options.knownOperations.clear();
     },
     onRequest({ request, serverContext }) {
@@ -144,51 +155,25 @@ export function useResponseCache(options: UseResponseCacheOptions): Plugin<Route
     },
   };
 
-  const responseCache = useEnvelopResponseCache<RouterContext>({
-    cache: (context) => {
-      const state = stateOf(context);
-      if (!state) throw new Error("response cache: execution without analysis");
-      return cacheFor(state);
-    },
-    session: (context) => context.viewer?.id ?? null,
-    // Mutations always go through (their results invalidate); queries only when cacheable for this caller.
-    enabled: (context) => {
-      const state = stateOf(context);
-      if (!state) return false;
-      if (state.analysis.kind === "mutation") return true;
-      return state.analysis.cacheable && (state.analysis.scope === "PUBLIC" || state.viewerId !== null);
-    },
-    ttl: policy.defaultTtlMs,
-    ttlPerSchemaCoordinate: { ...policy.ttl },
-    scopePerSchemaCoordinate: Object.fromEntries(policy.private.map((coordinate) => [coordinate, "PRIVATE" as const])),
-    idFields: [...policy.idFields],
-    invalidateViaMutation: true,
-    buildResponseCacheKey: ({ documentString, variableValues, operationName, context }) => {
-      const state = stateOf(context)!;
-      return responseCacheKey(documentString, operationName, variableValues, scopeKey(state.analysis.scope, state.viewerId));
-    },
-    // Results with errors are never cached (the default does the same, but also writes to the console).
-    shouldCacheResult: ({ result }) => !result.errors?.length,
-    includeExtensionMetadata: false,
-  }) as Plugin<RouterContext, RouterServerContext>;
-
   /** Extra invalidations the policy declares for the mutation's root fields, from their coerced arguments. */
-  function policyInvalidations(args: ExecutionArgs, state: RequestCacheState): EntityRef[] {
-    const mutationType = args.schema.getMutationType();
-    if (!mutationType) return [];
+  function policyInvalidations(args: ExecutionArgs, state: RequestCacheState): { refs: EntityRef[]; ruled: Set<string> } {
     const refs: EntityRef[] = [];
+    const ruled = new Set<string>();
+    const mutationType = args.schema.getMutationType();
+    if (!mutationType) return { refs, ruled };
     const operation = args.document.definitions.find(
       (d) =>
         d.kind === Kind.OPERATION_DEFINITION &&
         d.operation === "mutation" &&
         (!args.operationName || d.name?.value === args.operationName),
     );
-    if (operation?.kind !== Kind.OPERATION_DEFINITION) return [];
+    if (operation?.kind !== Kind.OPERATION_DEFINITION) return { refs, ruled };
     for (const selection of operation.selectionSet.selections) {
       if (selection.kind !== Kind.FIELD) continue;
       const rule = policy.mutations[`${mutationType.name}.${selection.name.value}`];
       const field = mutationType.getFields()[selection.name.value];
       if (!rule || !field) continue;
+      ruled.add(field.name);
       try {
         const fieldArgs = getArgumentValues(field, selection, (args.variableValues ?? {}) as Record<string, unknown>);
         refs.push(...rule({ args: fieldArgs, viewerId: state.viewerId }));
@@ -196,13 +181,36 @@ export function useResponseCache(options: UseResponseCacheOptions): Plugin<Route
         // Arguments that do not coerce fail execution anyway; nothing changed.
       }
     }
-    return refs;
+    return { refs, ruled };
   }
 
-  const completion: Plugin<RouterContext, RouterServerContext> = {
-    onExecute({ args, executeFn, setExecuteFn }) {
+  const execution: Plugin<RouterContext, RouterServerContext> = {
+    async onExecute({ args, executeFn, setExecuteFn }) {
       const state = stateOf(args.contextValue);
       if (!state) return;
+      if (state.analysis.kind === "mutation") {
+        return {
+          async onExecuteDone({ result }) {
+            if (!isAsyncIterable(result)) {
+              const tags = mutationInvalidations(args, state, result);
+              if (tags.length > 0) state.invalidations.push(options.invalidate(tags, "mutation"));
+            }
+            if (state.invalidations.length > 0) await Promise.all(state.invalidations);
+          },
+        };
+      }
+      if (!cachedFor(state)) return;
+      const key = responseCacheKey(
+        getDocumentString(args.document, print),
+        args.operationName,
+        args.variableValues,
+        scopeKey(state.analysis.scope, state.viewerId),
+      );
+      const cached = await lookup(state, key);
+      if (cached) {
+        setExecuteFn(() => cached);
+        return;
+      }
       setExecuteFn(async (executionArgs) => {
         try {
           return await executeFn(executionArgs);
@@ -212,18 +220,17 @@ export function useResponseCache(options: UseResponseCacheOptions): Plugin<Route
         }
       });
       return {
-        async onExecuteDone() {
-          // Not cacheable (set() was never called): waiting requests run their own execution.
+        onExecuteDone({ result }) {
+          if (!isAsyncIterable(result)) store(args, state, key, result);
+          // Not stored: waiting requests run their own execution (finish is idempotent).
           state.flight?.finish(null);
-          if (state.analysis.kind === "mutation") {
-            const extra = tagsOf(policyInvalidations(args, state));
-            if (extra.length > 0) state.invalidations.push(options.invalidate(extra, "mutation"));
-          }
-          if (state.invalidations.length > 0) await Promise.all(state.invalidations);
         },
       };
     },
   };
 
-  return [analysis, responseCache, completion];
+  return [analysis, execution];
 }
+
+const minTtl = (analysis: OperationAnalysis, found: number | undefined): number | undefined =>
+  analysis.ttlMs === undefined ? found : found === undefined ? analysis.ttlMs : Math.min(analysis.ttlMs, found);
