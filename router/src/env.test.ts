@@ -48,7 +48,7 @@ describe("loadRouterConfig", () => {
           enabled: true,
           l1MaxBytes: 64 * 1024 * 1024,
           defaultTtlMs: 60_000,
-          defaultScope: "PUBLIC",
+          defaultScope: "AUTO",
           redisTimeoutMs: 100,
           fastPath: true,
         },

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { z } from "zod";
 import { envFields } from "@plaza/kit";
-import type { CacheScope } from "./cache-policy.ts";
+import type { ResponseCachePolicy } from "./cache-policy.ts";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const defaultInstanceId = () =>
@@ -26,7 +26,7 @@ export const cacheEnvFields = {
   RESPONSE_CACHE_ENABLED: envFields.bool(true),
   RESPONSE_CACHE_L1_MAX_BYTES: positiveInt(64 * 1024 * 1024),
   RESPONSE_CACHE_DEFAULT_TTL_MS: positiveInt(60_000),
-  RESPONSE_CACHE_DEFAULT_SCOPE: z.enum(["PUBLIC", "PRIVATE"]).default("PUBLIC"),
+  RESPONSE_CACHE_DEFAULT_SCOPE: z.enum(["AUTO", "PUBLIC", "PRIVATE"]).default("AUTO"),
   RESPONSE_CACHE_REDIS_TIMEOUT_MS: positiveInt(100),
   RESPONSE_CACHE_FAST_PATH: envFields.bool(true),
   SUBGRAPH_FETCH_DEDUPE: envFields.bool(true),
@@ -42,7 +42,7 @@ export interface RouterCacheConfig {
     enabled: boolean;
     l1MaxBytes: number;
     defaultTtlMs: number;
-    defaultScope: CacheScope;
+    defaultScope: ResponseCachePolicy["defaultScope"];
     redisTimeoutMs: number;
     fastPath: boolean;
   };

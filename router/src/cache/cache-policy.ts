@@ -1,3 +1,5 @@
+import { isInterfaceType, isObjectType, type GraphQLSchema } from "graphql";
+
 /** PUBLIC results are shared by every caller; PRIVATE results are cached per viewer and never for anonymous callers. */
 export type CacheScope = "PUBLIC" | "PRIVATE";
 
@@ -24,8 +26,11 @@ export interface ResponseCachePolicy {
   ttl: Readonly<Record<string, number>>;
   /** Coordinates whose value depends on the viewer: results touching them are cached per viewer only. */
   private: readonly string[];
-  /** Scope of coordinates `private` does not name (PRIVATE for supergraphs nobody has reviewed). */
-  defaultScope: CacheScope;
+  /**
+   * Scope of coordinates `private` does not name (PRIVATE for supergraphs nobody has reviewed). `AUTO`: PUBLIC when
+   * the schema has every coordinate `private` names (the supergraph the policy was written for), else PRIVATE.
+   */
+  defaultScope: CacheScope | "AUTO";
   /** Fields that identify an entity; the response is tagged `Type:<value>` for each entity it contains. */
   idFields: readonly string[];
   /**
@@ -34,6 +39,20 @@ export interface ResponseCachePolicy {
    * domain event.
    */
   mutations: Readonly<Record<string, (input: MutationInvalidationInput) => EntityRef[]>>;
+}
+
+/** The scope of what a policy does not name, for this schema (resolves `AUTO`). */
+export function defaultScopeFor(policy: ResponseCachePolicy, schema: GraphQLSchema): CacheScope {
+  if (policy.defaultScope !== "AUTO") return policy.defaultScope;
+  return policy.private.every((coordinate) => coordinateExists(schema, coordinate)) ? "PUBLIC" : "PRIVATE";
+}
+
+function coordinateExists(schema: GraphQLSchema, coordinate: string): boolean {
+  const [typeName, fieldName] = coordinate.split(".");
+  const type = schema.getType(typeName!);
+  if (!type) return false;
+  if (fieldName === undefined) return true;
+  return (isObjectType(type) || isInterfaceType(type)) && fieldName in type.getFields();
 }
 
 /** `User:42`, or `User` alone for "absent/empty" markers. The one spelling used by both cache levels. */

@@ -68,6 +68,14 @@ describe("document analysis", () => {
     expect(analyze("{ post(id: 1) { id } }").ttlMs).toBeUndefined();
   });
 
+  it("shares by default (AUTO) only on the supergraph the policy was written for", () => {
+    const plaza = createDocumentAnalyzer(schema, plazaCachePolicy({ defaultScope: "AUTO" }));
+    expect(plaza.analyze(parse("{ post(id: 1) { id } }"), undefined).scope).toBe("PUBLIC");
+    const other = buildSchema("type Item { id: ID! } type Query { item: Item viewer: Item }");
+    const foreign = createDocumentAnalyzer(other, plazaCachePolicy({ defaultScope: "AUTO" }));
+    expect(foreign.analyze(parse("{ viewer { id } }"), undefined).scope).toBe("PRIVATE");
+  });
+
   it("can default every result to per viewer for supergraphs nobody reviewed", () => {
     const strict = createDocumentAnalyzer(schema, plazaCachePolicy({ defaultScope: "PRIVATE" }));
     expect(strict.analyze(parse("{ post(id: 1) { id } }"), undefined).scope).toBe("PRIVATE");

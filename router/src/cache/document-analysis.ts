@@ -10,7 +10,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from "graphql";
-import type { CacheScope, ResponseCachePolicy } from "./cache-policy.ts";
+import { defaultScopeFor, type CacheScope, type ResponseCachePolicy } from "./cache-policy.ts";
 
 /** What the cache needs to know about one operation of a document, decided once per document. */
 export interface OperationAnalysis {
@@ -35,6 +35,7 @@ export interface DocumentAnalyzer {
 
 export function createDocumentAnalyzer(schema: GraphQLSchema, policy: ResponseCachePolicy): DocumentAnalyzer {
   const privateCoordinates = new Set(policy.private);
+  const defaultScope = defaultScopeFor(policy, schema);
   const byDocument = new WeakMap<DocumentNode, Map<string, OperationAnalysis>>();
 
   function analyzeOperation(document: DocumentNode, operation: OperationDefinitionNode): OperationAnalysis {
@@ -49,7 +50,7 @@ export function createDocumentAnalyzer(schema: GraphQLSchema, policy: ResponseCa
     }
     let cacheable = true;
     // With a PRIVATE default (a supergraph nobody reviewed), every result is per viewer.
-    let scope: CacheScope = policy.defaultScope;
+    let scope: CacheScope = defaultScope;
     const seen = new Set<string>();
     const queue: Array<OperationDefinitionNode | FragmentDefinitionNode> = [operation];
     let ttlMs: number | undefined;

@@ -5,7 +5,7 @@ import type { Logger } from "@plaza/kit";
 import type { RouterContext, RouterServerContext } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
 import { responseCacheKey, scopeKey } from "../cache/cache-key.ts";
-import { invalidationTags, type EntityRef, type ResponseCachePolicy } from "../cache/cache-policy.ts";
+import { defaultScopeFor, invalidationTags, type EntityRef, type ResponseCachePolicy } from "../cache/cache-policy.ts";
 import { createDocumentAnalyzer, type DocumentAnalyzer, type OperationAnalysis } from "../cache/document-analysis.ts";
 import type { KnownOperations } from "../cache/known-operations.ts";
 import {
@@ -127,6 +127,10 @@ export function useResponseCache(options: UseResponseCacheOptions): Plugin<Route
       schema = next;
       analyzer = createDocumentAnalyzer(next, policy);
       collector = createResultEntityCollector(next, policy);
+      options.logger.info(
+        { defaultScope: defaultScopeFor(policy, next), configured: policy.defaultScope },
+        "response cache: results the policy does not name are cached with this scope",
+      );
       options.knownOperations.clear();
     },
     onRequest({ request, serverContext }) {
