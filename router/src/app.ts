@@ -1,5 +1,4 @@
 import type { OutgoingHttpHeaders, Server } from "node:http";
-import { ApolloGateway } from "@apollo/gateway";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { Agent } from "undici";
 import {
@@ -25,13 +24,13 @@ import type { RouterContext, RouterServerContext } from "./context.ts";
 import { createRouterMaskError } from "./errors.ts";
 import type { RouterMetrics } from "./metrics.ts";
 import { useFederatedSubscriptions } from "./plugins/use-federated-subscriptions.ts";
-import { useGatewayExecutor } from "./plugins/use-gateway-executor.ts";
-import { createFederationPlanning } from "./plan/federation-planning.ts";
-import { createSingleFetchExecutor } from "./plan/single-fetch.ts";
+import { useEngineExecutor } from "./plugins/use-engine-executor.ts";
+import { createApolloFederationEngine } from "./engine/apollo-engine.ts";
+import type { FederationEngine, FederationEngineFactory, SubgraphClient } from "./engine/federation-engine.ts";
 import { requestIdFrom, useRequestId } from "./plugins/use-request-id.ts";
 import { useViewerAuth } from "./plugins/use-viewer-auth.ts";
 import { useSignOutRecheck } from "./plugins/use-sign-out-recheck.ts";
-import { createSubgraphDataSource, type SubgraphDataSource } from "./subgraph/subgraph-data-source.ts";
+import { createSubgraphClient } from "./subgraph/subgraph-client.ts";
 import { createConnectionLimiter } from "./subscriptions/connection-limiter.ts";
 import { createSubscriptionEngine, type SubscriptionEngine } from "./subscriptions/subscription-engine.ts";
 import { subscriptionOptions, type SubscriptionOptions } from "./subscriptions/subscription-options.ts";
@@ -74,7 +73,7 @@ export interface RouterDeps {
   subgraphMaxConnections?: number;
   maxBodyBytes?: number;
   /**
-   * Plugins that run after authentication and after the gateway executor was installed, so they can wrap
+   * Plugins that run after authentication and after the engine executor was installed, so they can wrap
    * execution (response cache, rate limits, …) and see the viewer in the context.
    */
   plugins?: Plugin<RouterContext>[];
@@ -117,6 +116,8 @@ export interface RouterDeps {
    * from the right, name the client's address. 0 believes only the socket's peer.
    */
   trustedProxies?: number;
+  /** The federation engine (default: @apollo/gateway's, engine/apollo-engine.ts); tests pass a double. */
+  engine?: FederationEngineFactory;
 }
 
 /** What a lane answering without yoga must add to its responses to read as yoga's. */
@@ -127,9 +128,10 @@ export interface HttpResponsePolicy {
 export interface Router {
   yoga: YogaServerInstance<RouterServerContext, RouterContext>;
   httpServer: Server;
-  gateway: ApolloGateway;
-  /** One data source per subgraph of the supergraph, by subgraph name. */
-  subgraphs: ReadonlyMap<string, SubgraphDataSource>;
+  /** Plans and executes operations over the supergraph. */
+  engine: FederationEngine;
+  /** The router's client to each subgraph of the supergraph, by subgraph name. */
+  subgraphs: ReadonlyMap<string, SubgraphClient>;
   /** Federated subscriptions: stats() for tests and operators, shared by graphql-ws and SSE. */
   subscriptions: SubscriptionEngine;
   /** Verifies tokens; `revoke` applies revocation events (the session consumer calls it). */
@@ -176,39 +178,34 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
         })
       : undefined;
 
-  // @apollo/gateway otherwise probes cloud metadata endpoints at construction and exports usage metrics to
-  // Apollo every few seconds; it only reads this variable. Operators may still opt in by setting it to "false".
-  process.env.APOLLO_TELEMETRY_DISABLED ??= "true";
-  const subgraphs = new Map<string, SubgraphDataSource>();
-  const gateway = new ApolloGateway({
-    supergraphSdl: deps.supergraphSdl,
-    logger: logger.child({ component: "gateway" }),
-    buildService: ({ name, url }) => {
-      const resolvedUrl = overrides.get(subgraphEnvName(name)) ?? url;
-      if (!resolvedUrl)
-        throw new Error(`Subgraph "${name}" has no URL in the supergraph: set SUBGRAPH_URL_${subgraphEnvName(name)}`);
-      const dataSource = createSubgraphDataSource({
-        name,
-        url: resolvedUrl,
-        dispatcher: agent,
-        signIdentity,
-        timeoutMs,
-        metrics,
-        logger,
-        dedupe,
-      });
-      subgraphs.set(name, dataSource);
-      return dataSource;
-    },
-  });
-
-  let loaded: Awaited<ReturnType<ApolloGateway["load"]>>;
+  let engine: FederationEngine;
   try {
-    loaded = await gateway.load();
+    engine = await (deps.engine ?? createApolloFederationEngine)({
+      supergraphSdl: deps.supergraphSdl,
+      logger,
+      singleFetchDirect: deps.singleFetchDirect,
+      onSingleFetchDirect: () => metrics.singleFetchDirect.inc(),
+      subgraphClient: (name, url) => {
+        const resolvedUrl = overrides.get(subgraphEnvName(name)) ?? url;
+        if (!resolvedUrl)
+          throw new Error(`Subgraph "${name}" has no URL in the supergraph: set SUBGRAPH_URL_${subgraphEnvName(name)}`);
+        return createSubgraphClient({
+          name,
+          url: resolvedUrl,
+          dispatcher: agent,
+          signIdentity,
+          timeoutMs,
+          metrics,
+          logger,
+          dedupe,
+        });
+      },
+    });
   } catch (err) {
     await agent.close();
     throw err;
   }
+  const subgraphs = engine.subgraphs;
   let serving = true;
   const known = new Set([...subgraphs.keys()].map(subgraphEnvName));
   for (const name of overrides.keys()) {
@@ -218,30 +215,28 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
         "subgraph URL override matches no subgraph in the supergraph",
       );
   }
-  logger.info({ subgraphs: Object.fromEntries([...subgraphs].map(([name, ds]) => [name, ds.url])) }, "supergraph loaded");
+  logger.info({ subgraphs: Object.fromEntries([...subgraphs].map(([name, client]) => [name, client.url])) }, "supergraph loaded");
 
   health.addCheck("supergraph", () => {
     if (!serving) throw new Error("gateway stopped");
   });
-  for (const dataSource of subgraphs.values()) health.addCheck(`subgraph:${dataSource.name}`, () => dataSource.probe());
+  for (const client of subgraphs.values()) health.addCheck(`subgraph:${client.name}`, () => client.probe());
 
   const fieldSuggestions = deps.fieldSuggestions ?? true;
   const maskError = createRouterMaskError(logger, { fieldSuggestions });
   const limits: OperationLimits = { ...DEFAULT_OPERATION_LIMITS, ...deps.limits };
   const cors = createCorsPolicy(deps.corsOrigins ?? "*");
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
-  // One query planner for subscriptions and single-fetch execution (@apollo/gateway keeps its own internally).
-  const planning = createFederationPlanning(deps.supergraphSdl);
   const verifiedTokens = deps.verifiedTokens ?? createVerifiedTokens();
   const clientIpOf = createClientIpOf(deps.trustedProxies ?? 0);
   const clientKeyOf = createClientKeyOf(deps.trustedProxies ?? 0);
   let sessionChecks: { checker: ReturnType<typeof createSubgraphSessionChecker>; checkTtlMs: number } | undefined;
   if (deps.sessions) {
     const sessionSubgraph = [...subgraphs.values()].find(
-      (ds) => subgraphEnvName(ds.name) === subgraphEnvName(deps.sessions!.subgraph),
+      (client) => subgraphEnvName(client.name) === subgraphEnvName(deps.sessions!.subgraph),
     );
     if (!sessionSubgraph) {
-      await gateway.stop();
+      await engine.stop();
       await agent.close();
       throw new Error(`Session subgraph "${deps.sessions.subgraph}" is not in the supergraph (ROUTER_SESSION_SUBGRAPH)`);
     }
@@ -262,8 +257,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
   const subscriptionConfig = subscriptionOptions(deps.subscriptions);
   const connectionLimiter = createConnectionLimiter(subscriptionConfig.maxConnectionsPerUser);
   const subscriptions = createSubscriptionEngine({
-    planning,
-    subgraphs,
+    engine,
     signIdentity,
     logger: logger.child({ component: "subscriptions" }),
     metrics: metrics.subscriptions,
@@ -273,7 +267,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
   });
 
   const yoga = createYoga<RouterServerContext, RouterContext>({
-    schema: loaded.schema,
+    schema: engine.schema,
     graphqlEndpoint: "/graphql",
     graphiql: deps.graphiql ?? false,
     landingPage: false,
@@ -300,21 +294,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
       // Before the limits, so refused operations are counted by code like any other error.
       useOperationMetrics(metrics),
       useOperationLimits(limits),
-      useGatewayExecutor({
-        executor: loaded.executor,
-        logger,
-        wrap:
-          deps.singleFetchDirect === false
-            ? undefined
-            : (gateway) =>
-                createSingleFetchExecutor({
-                  planning,
-                  subgraphs,
-                  gateway,
-                  logger,
-                  onDirect: () => metrics.singleFetchDirect.inc(),
-                }),
-      }),
+      useEngineExecutor(engine),
       useFederatedSubscriptions({ engine: subscriptions }),
       ...(sessionChecks ? [useSignOutRecheck({ authenticator })] : []),
       ...(deps.plugins ?? []),
@@ -382,7 +362,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
   return {
     yoga,
     httpServer,
-    gateway,
+    engine,
     subgraphs,
     subscriptions,
     authenticator,
@@ -403,7 +383,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
         clearInterval(sweep);
         await metricsServer?.close();
         serving = false;
-        await gateway.stop();
+        await engine.stop();
         await yoga.dispose();
         await agent.close();
       })();

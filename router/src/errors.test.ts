@@ -2,7 +2,7 @@ import { GraphQLError } from "graphql";
 import { describe, expect, it } from "vitest";
 import { createLogger, PlazaError } from "@plaza/kit";
 import { createRouterMaskError } from "./errors.ts";
-import { SubgraphFetchError } from "./subgraph/subgraph-data-source.ts";
+import { SubgraphFetchError } from "./subgraph/subgraph-client.ts";
 
 const mask = createRouterMaskError(createLogger({ service: "test", level: "silent" }));
 const MASKED = "Unexpected error.";

@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
 import { maskError, type Logger } from "@plaza/kit";
-import { SubgraphFetchError } from "./subgraph/subgraph-data-source.ts";
+import { SubgraphFetchError } from "./subgraph/subgraph-client.ts";
 import { withoutSuggestions } from "./plugins/use-schema-privacy.ts";
 
 /** Extensions that must never reach clients: debugging detail from whichever server raised the error. */

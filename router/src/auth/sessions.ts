@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import type { Logger } from "@plaza/kit";
 import type { Viewer } from "../context.ts";
-import type { SubgraphDataSource } from "../subgraph/subgraph-data-source.ts";
+import type { SubgraphClient } from "../engine/federation-engine.ts";
 
 /** Is this token's session still live? false: revoked, or its user does not exist. Throws when nobody can answer. */
 export interface SessionChecker {
@@ -27,14 +26,14 @@ export function revocationMatches(revocation: Revocation, viewer: Viewer): boole
 export const SESSION_CHECK_QUERY =
   "query PlazaSessionCheck($sessionId: String, $tokenVersion: Int!) { _sessionActive(sessionId: $sessionId, tokenVersion: $tokenVersion) }";
 
-export function createSubgraphSessionChecker(opts: { subgraph: SubgraphDataSource; logger: Logger }): SessionChecker {
+export function createSubgraphSessionChecker(opts: { subgraph: SubgraphClient; logger: Logger }): SessionChecker {
   return {
     async check(viewer) {
       const requestId = `session-check.${randomUUID()}`;
-      const response = await opts.subgraph.process({
-        request: { query: SESSION_CHECK_QUERY, variables: { sessionId: viewer.sid ?? null, tokenVersion: viewer.ver ?? 0 } },
-        context: { viewer, requestId, logger: opts.logger },
-      } as unknown as GraphQLDataSourceProcessOptions<Record<string, unknown>>);
+      const response = await opts.subgraph.fetch(
+        { query: SESSION_CHECK_QUERY, variables: { sessionId: viewer.sid ?? null, tokenVersion: viewer.ver ?? 0 } },
+        { viewer, requestId, logger: opts.logger },
+      );
       const active = (response.data as { _sessionActive?: unknown } | null | undefined)?._sessionActive;
       if (typeof active !== "boolean") {
         throw new Error(`Session check on "${opts.subgraph.name}" failed: ${response.errors?.[0]?.message ?? "no answer"}`);

@@ -1,4 +1,3 @@
-import { printSchema, Supergraph } from "@apollo/federation-internals";
 import {
   buildSchema,
   findBreakingChanges,
@@ -8,6 +7,7 @@ import {
   isObjectType,
   type GraphQLSchema,
 } from "graphql";
+import { apiSchemaSdl } from "../engine/apollo-composition.ts";
 
 export interface SchemaChange {
   /** graphql-js change type (FIELD_REMOVED, ARG_CHANGED_KIND, …) or TYPE_ADDED / FIELD_ADDED for safe ones. */
@@ -30,7 +30,7 @@ export interface ApiSchemaDiff {
  * graphql-js instances (federation-internals loads the CommonJS build; test runners may hand us the ESM one).
  */
 export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
-  return buildSchema(printSchema(Supergraph.build(supergraphSdl).apiSchema()));
+  return buildSchema(apiSchemaSdl(supergraphSdl));
 }
 
 function findAdditions(before: GraphQLSchema, after: GraphQLSchema): SchemaChange[] {

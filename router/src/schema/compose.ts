@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { composeServices } from "@apollo/composition";
 import { GraphQLError, parse, Source, type DocumentNode } from "graphql";
+import { composeSubgraphs } from "../engine/apollo-composition.ts";
 import { DEFAULT_SUBGRAPH_URLS } from "../subgraphs.ts";
 
 export interface SubgraphSource {
@@ -66,13 +66,13 @@ export function composeSupergraph(subgraphs: readonly SubgraphSource[]): Composi
   }
   if (syntaxErrors.length) return { ok: false, errors: syntaxErrors };
 
-  const result = composeServices(parsed);
+  const result = composeSubgraphs(parsed);
   if (result.errors) return { ok: false, errors: result.errors.map((e) => issueOf(e, "COMPOSITION_ERROR")) };
   return {
     ok: true,
-    supergraphSdl: result.supergraphSdl,
+    supergraphSdl: result.supergraphSdl!,
     hints: result.hints.map((hint) => ({
-      code: hint.definition.code,
+      code: hint.code,
       message: hint.message,
       locations: (hint.nodes ?? []).flatMap((node) => (node.loc ? [`${node.loc.source.name}:${node.loc.startToken.line}`] : [])),
     })),

@@ -6,22 +6,16 @@ import {
   type ExecutionResult,
   type FormattedExecutionResult,
 } from "graphql";
-import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from "@apollo/gateway";
 import type { InternalAuthTarget, InternalIdentity, Logger } from "@plaza/kit";
 import type { RouterContext } from "../context.ts";
-import { toGatewayRequestContext } from "../plugins/use-gateway-executor.ts";
-import type { SubgraphDataSource } from "../subgraph/subgraph-data-source.ts";
+import type { FederationEngine, PlannedSubscription } from "../engine/federation-engine.ts";
 import { ClientStream } from "./client-stream.ts";
 import type { ConnectionLimiter } from "./connection-limiter.ts";
 import type { SubscriptionMetrics, SubscriptionTransport } from "./subscription-metrics.ts";
 import type { SubscriptionOptions } from "./subscription-options.ts";
-import type { FederationPlanning } from "../plan/federation-planning.ts";
-import { createSubscriptionPlanner, type SubscriptionPlan } from "./subscription-planner.ts";
 import { SubscriptionGroup } from "./subscription-group.ts";
 import { publicFieldSet, subscriptionScope, type SubscriptionScope } from "./subscription-scope.ts";
 import { createUpstreamPool, stableStringify, type UpstreamStats } from "./upstream-pool.ts";
-
-type GatewayResponse = Awaited<ReturnType<GraphQLDataSource["process"]>>;
 
 /** The GraphQL context field through which a transport (graphql-ws) hands its connection to the engine. */
 export const SUBSCRIPTION_CHANNEL = "subscriptionChannel";
@@ -39,10 +33,8 @@ export interface SubscriptionChannel {
 }
 
 export interface SubscriptionEngineDeps {
-  /** The router's one query planner over the supergraph (shared with single-fetch execution). */
-  planning: FederationPlanning;
-  /** The router's data sources, by subgraph name: `rest` fetches go through them like any query's. */
-  subgraphs: ReadonlyMap<string, SubgraphDataSource>;
+  /** Plans subscriptions and completes their events; its subgraph clients give the subgraphs' URLs. */
+  engine: Pick<FederationEngine, "planSubscription" | "subgraphs">;
   signIdentity(identity: InternalIdentity, target: InternalAuthTarget): string;
   logger: Logger;
   metrics: SubscriptionMetrics;
@@ -83,19 +75,17 @@ function wsUrlOf(httpUrl: string): string {
 }
 
 /**
- * Federated subscriptions: each subscription is planned with the federation planner, its `primary` fetch is
- * opened on the owning subgraph over graphql-ws (shared between identical subscriptions of one scope), and every
- * event is completed by running `Sequence[primary, rest]` through @apollo/gateway's `executeQueryPlan`, with the
- * primary fetch answered by the event and `rest` fetched through the router's normal subgraph data sources.
+ * Federated subscriptions: each subscription is planned by the federation engine, its `primary` fetch is opened on
+ * the owning subgraph over graphql-ws (shared between identical subscriptions of one scope), and every event is
+ * completed by the engine, with the primary fetch answered by the event and anything else fetched from the
+ * subgraphs as for any query.
  */
 export function createSubscriptionEngine(deps: SubscriptionEngineDeps): SubscriptionEngine {
   const { logger, metrics, options, limiter } = deps;
-  const planner = createSubscriptionPlanner(deps.planning);
   const publicFields = publicFieldSet(options.publicFields);
-  const baseServices: ServiceMap = Object.fromEntries(deps.subgraphs);
   const pool = createUpstreamPool({
     urlOf: (name) => {
-      const source = deps.subgraphs.get(name);
+      const source = deps.engine.subgraphs.get(name);
       if (!source) throw new Error(`Subgraph "${name}" is not part of the supergraph`);
       return wsUrlOf(source.url);
     },
@@ -116,39 +106,17 @@ export function createSubscriptionEngine(deps: SubscriptionEngineDeps): Subscrip
     return { ...result, errors: result.errors.map((error) => maskError(error, "Unexpected error.")) };
   }
 
-  function resolver(plan: SubscriptionPlan, args: ExecutionArgs, scope: SubscriptionScope, requestId: string) {
+  function resolver(plan: PlannedSubscription, args: ExecutionArgs, scope: SubscriptionScope, requestId: string) {
     const context: RouterContext = {
       requestId,
       viewer: scope.viewer,
       clientIp: (args.contextValue as Partial<RouterContext> | undefined)?.clientIp ?? null,
       logger: logger.child({ requestId }),
     };
-    const requestContext = toGatewayRequestContext({ ...args, contextValue: context }, logger);
-    const realPrimary = deps.subgraphs.get(plan.primary.serviceName);
+    const complete = plan.eventResolver({ ...args, contextValue: context });
     return async (payload: FormattedExecutionResult): Promise<ExecutionResult> => {
-      let answered = false;
-      // Answers the plan's primary fetch with the event; anything else (even on the same subgraph) is fetched.
-      const eventSource: GraphQLDataSource = {
-        process(processOptions) {
-          if (!answered && processOptions.request.query === plan.primary.operation) {
-            answered = true;
-            return Promise.resolve(payload as GatewayResponse);
-          }
-          if (!realPrimary) return Promise.reject(new Error(`no data source for "${plan.primary.serviceName}"`));
-          return realPrimary.process(processOptions);
-        },
-      };
       try {
-        return mask(
-          (await executeQueryPlan(
-            plan.perEvent,
-            { ...baseServices, [plan.primary.serviceName]: eventSource },
-            requestContext,
-            plan.operationContext,
-            planner.supergraphSchema,
-            planner.apiSchema,
-          )) as ExecutionResult,
-        );
+        return mask(await complete(payload));
       } catch (err) {
         // Masked as INTERNAL_SERVER_ERROR (and logged) by the router's maskError.
         return mask({
@@ -232,9 +200,9 @@ export function createSubscriptionEngine(deps: SubscriptionEngineDeps): Subscrip
       );
       if (coerced.errors) return { errors: coerced.errors };
 
-      let plan: SubscriptionPlan;
+      let plan: PlannedSubscription;
       try {
-        plan = planner.plan(args.document, args.operationName, args.schema);
+        plan = deps.engine.planSubscription(args.document, args.operationName);
       } catch (err) {
         if (err instanceof GraphQLError) return { errors: [err] };
         return { errors: [new GraphQLError("Could not plan the subscription", { originalError: err as Error })] };
@@ -272,13 +240,13 @@ export function createSubscriptionEngine(deps: SubscriptionEngineDeps): Subscrip
       groups.set(key, group);
       stream.join(group);
       const upstreamVariables = Object.fromEntries(
-        (plan.primary.variableUsages ?? []).filter((name) => name in variables).map((name) => [name, variables[name]]),
+        plan.primary.variableUsages.filter((name) => name in variables).map((name) => [name, variables[name]]),
       );
       group.attach(
         pool.subscribe(
           {
-            subgraph: plan.primary.serviceName,
-            query: plan.primary.operation,
+            subgraph: plan.primary.subgraph,
+            query: plan.primary.query,
             operationName: plan.primary.operationName,
             variables: upstreamVariables,
             scope,

@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
-import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import type { Dispatcher } from "undici";
 import { INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER, type InternalAuthTarget, type InternalIdentity, type Logger } from "@plaza/kit";
 import type { RouterContext } from "../context.ts";
 import type { RouterMetrics, SubgraphFetchOutcome } from "../metrics.ts";
+import type { SubgraphClient, SubgraphRequest, SubgraphResponse } from "../engine/federation-engine.ts";
 import type { FetchDeduper } from "./fetch-dedupe.ts";
 
-type GatewayResponse = Awaited<ReturnType<GraphQLDataSource["process"]>>;
+export type { SubgraphClient };
 
-export interface SubgraphDataSourceDeps {
+export interface SubgraphClientDeps {
   name: string;
   url: string;
   /** Shared keep-alive connection pools (an undici Agent keeps one pool per origin). */
@@ -36,13 +36,6 @@ export class SubgraphFetchError extends Error {
   }
 }
 
-export interface SubgraphDataSource extends GraphQLDataSource<Record<string, unknown>> {
-  readonly name: string;
-  readonly url: string;
-  /** Cheap liveness probe for /readyz: the subgraph's /healthz, or `{ __typename }` if it has none. */
-  probe(): Promise<void>;
-}
-
 const ACCEPT = "application/graphql-response+json, application/json;q=0.9";
 const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
 const BODY_SNIPPET = 500;
@@ -61,11 +54,11 @@ function parseJson(text: string): unknown {
 }
 
 /** A body is a GraphQL response if it has data or a list of errors; anything else is a broken upstream. */
-function asGraphQLResponse(body: unknown): GatewayResponse | undefined {
+function asGraphQLResponse(body: unknown): SubgraphResponse | undefined {
   if (!isRecord(body)) return undefined;
   const hasData = "data" in body && (body.data === null || isRecord(body.data));
   const hasErrors = Array.isArray(body.errors);
-  return hasData || hasErrors ? (body as GatewayResponse) : undefined;
+  return hasData || hasErrors ? (body as SubgraphResponse) : undefined;
 }
 
 /**
@@ -73,7 +66,7 @@ function asGraphQLResponse(body: unknown): GatewayResponse | undefined {
  * id, is bounded by a timeout, and is timed by subgraph and outcome. Replaces RemoteGraphQLDataSource, whose
  * default fetcher is measurably slower and whose HTTP errors expose subgraph URLs to clients.
  */
-export function createSubgraphDataSource(deps: SubgraphDataSourceDeps): SubgraphDataSource {
+export function createSubgraphClient(deps: SubgraphClientDeps): SubgraphClient {
   const { name, url, dispatcher, timeoutMs, metrics } = deps;
   const target = new URL(url);
   const origin = target.origin;
@@ -90,7 +83,7 @@ export function createSubgraphDataSource(deps: SubgraphDataSourceDeps): Subgraph
     };
   }
 
-  async function post(body: string, headers: Record<string, string>, logger: Logger): Promise<GatewayResponse> {
+  async function post(body: string, headers: Record<string, string>, logger: Logger): Promise<SubgraphResponse> {
     const started = performance.now();
     let outcome: SubgraphFetchOutcome = "network_error";
     try {
@@ -143,13 +136,12 @@ export function createSubgraphDataSource(deps: SubgraphDataSourceDeps): Subgraph
     );
   }
 
-  const dataSource: SubgraphDataSource = {
+  const client: SubgraphClient = {
     name,
     url,
-    process(options: GraphQLDataSourceProcessOptions<Record<string, unknown>>) {
+    fetch(request: SubgraphRequest, context: Partial<RouterContext>) {
       // Gateway health checks and schema loads pass an empty context: they go out anonymous.
-      const context = options.context as Partial<RouterContext>;
-      const { query, variables, operationName, extensions } = options.request;
+      const { query, variables, operationName, extensions } = request;
       const identity: InternalIdentity = {
         viewerId: context.viewer?.id ?? null,
         tokenExp: context.viewer?.tokenExp,
@@ -181,5 +173,5 @@ export function createSubgraphDataSource(deps: SubgraphDataSourceDeps): Subgraph
       if (result.errors?.length) throw new Error(`${name}: probe query failed: ${result.errors[0]?.message ?? "unknown error"}`);
     },
   };
-  return dataSource;
+  return client;
 }

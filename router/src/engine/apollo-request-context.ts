@@ -1,13 +1,5 @@
 import { createHash } from "node:crypto";
-import {
-  getOperationAST,
-  print,
-  type DocumentNode,
-  type ExecutionArgs,
-  type ExecutionResult,
-  type OperationDefinitionNode,
-} from "graphql";
-import type { Plugin } from "graphql-yoga";
+import { getOperationAST, print, type DocumentNode, type ExecutionArgs, type OperationDefinitionNode } from "graphql";
 import type { ApolloGateway } from "@apollo/gateway";
 import type { Logger } from "@plaza/kit";
 import type { RouterContext } from "../context.ts";
@@ -24,8 +16,8 @@ const unusedCache = {
 
 /**
  * Printing and hashing a document costs more than planning a cached query, so both are remembered per document
- * object. Yoga's parse cache hands out the same object for the same query text; a document rewritten by a later
- * plugin (response cache) is a new object and gets its own entry, so its plan is never confused with the original.
+ * object. Yoga's parse cache hands out the same object for the same query text; a document rewritten by a plugin
+ * is a new object and gets its own entry, so its plan is never confused with the original.
  */
 const printed = new WeakMap<DocumentNode, { source: string; queryHash: string }>();
 function printAndHash(document: DocumentNode) {
@@ -38,6 +30,7 @@ function printAndHash(document: DocumentNode) {
   return entry;
 }
 
+/** The request context @apollo/gateway's executor expects, built from graphql-js execution arguments as they are. */
 export function toGatewayRequestContext(args: ExecutionArgs, fallbackLogger: Logger): GatewayRequestContext {
   const { source, queryHash } = printAndHash(args.document);
   const operationName = args.operationName ?? undefined;
@@ -61,26 +54,5 @@ export function toGatewayRequestContext(args: ExecutionArgs, fallbackLogger: Log
     cache: unusedCache,
     metrics: {},
     overallCachePolicy: undefined,
-  };
-}
-
-/**
- * Executes operations through @apollo/gateway's query planner with exactly the execution arguments it is called
- * with. Plugins registered after this one (the response cache) wrap this execute function and call it with a
- * rewritten document; unlike `useApolloFederation`, those arguments are honoured, so what is planned and fetched
- * is what the wrapping plugin asked for.
- */
-export function useGatewayExecutor(opts: {
-  executor: GatewayExecutor;
-  logger: Logger;
-  /** Wraps the gateway's execution, e.g. to answer single-fetch operations directly (plan/single-fetch.ts). */
-  wrap?: (gateway: (args: ExecutionArgs) => Promise<ExecutionResult>) => (args: ExecutionArgs) => Promise<ExecutionResult>;
-}): Plugin {
-  const gateway = (args: ExecutionArgs) => opts.executor(toGatewayRequestContext(args, opts.logger)) as Promise<ExecutionResult>;
-  const execute = opts.wrap ? opts.wrap(gateway) : gateway;
-  return {
-    onExecute({ setExecuteFn }) {
-      setExecuteFn(execute);
-    },
   };
 }

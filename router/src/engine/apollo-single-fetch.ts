@@ -1,9 +1,4 @@
-import {
-  buildOperationContext,
-  executeQueryPlan,
-  type GraphQLDataSource,
-  type GraphQLDataSourceProcessOptions,
-} from "@apollo/gateway";
+import { buildOperationContext, executeQueryPlan, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import { GraphQLDataSourceRequestKind } from "@apollo/gateway/dist/datasources/types.js";
 import { operationFromDocument } from "@apollo/federation-internals";
 import type { FetchNode, QueryPlan } from "@apollo/query-planner";
@@ -22,11 +17,11 @@ import {
 } from "graphql";
 import { getVariableValues } from "graphql/execution/values.js";
 import type { Logger } from "@plaza/kit";
-import { toGatewayRequestContext } from "../plugins/use-gateway-executor.ts";
+import type { GatewayDataSource, GatewayResponse } from "./apollo-data-source.ts";
+import { toGatewayRequestContext } from "./apollo-request-context.ts";
 import { conformsToShape, directShapeOf, type DirectShape } from "./direct-shape.ts";
-import type { FederationPlanning } from "./federation-planning.ts";
+import type { FederationPlanning } from "./apollo-planning.ts";
 
-type GatewayResponse = Awaited<ReturnType<GraphQLDataSource["process"]>>;
 type Execute = (args: ExecutionArgs) => Promise<ExecutionResult>;
 
 /** An operation the planner answers with one fetch whose selection is exactly the client's. */
@@ -48,7 +43,7 @@ interface SingleFetch {
 
 export interface SingleFetchExecutorDeps {
   planning: FederationPlanning;
-  subgraphs: ReadonlyMap<string, GraphQLDataSource>;
+  subgraphs: ReadonlyMap<string, GatewayDataSource>;
   /** @apollo/gateway's executor: everything that is not a single fetch, and every invalid request. */
   gateway: Execute;
   logger: Logger;

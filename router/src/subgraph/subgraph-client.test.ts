@@ -2,9 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Agent } from "undici";
 import { createInternalSigner, createInternalVerifier, createLogger, INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER } from "@plaza/kit";
-import type { GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import { createRouterMetrics } from "../metrics.ts";
-import { createSubgraphDataSource, SubgraphFetchError } from "./subgraph-data-source.ts";
+import { createSubgraphClient, SubgraphFetchError } from "./subgraph-client.ts";
 
 const KEY = "internal-key-for-unit-tests-0123456789";
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
@@ -38,7 +37,7 @@ afterAll(async () => {
 });
 
 const dataSource = (timeoutMs = 5_000) =>
-  createSubgraphDataSource({
+  createSubgraphClient({
     name: "accounts",
     url,
     dispatcher: agent,
@@ -48,13 +47,7 @@ const dataSource = (timeoutMs = 5_000) =>
     logger,
   });
 
-const incoming = (context: Record<string, unknown>) =>
-  ({
-    kind: "incoming operation",
-    request: { query: "{ a }", variables: { x: 1 } },
-    context,
-    incomingRequestContext: {},
-  }) as unknown as GraphQLDataSourceProcessOptions;
+const REQUEST = { query: "{ a }", variables: { x: 1 } };
 
 const json = (res: ServerResponse, status: number, body: unknown) => {
   res.writeHead(status, { "content-type": "application/json" });
@@ -70,7 +63,7 @@ async function fetchError(promise: Promise<unknown>): Promise<SubgraphFetchError
   return error;
 }
 
-describe("subgraph data source", () => {
+describe("subgraph client", () => {
   it("posts the operation with the signed viewer identity and the request id", async () => {
     let seen: { headers: IncomingMessage["headers"]; body: string } | undefined;
     handler = (req, body, res) => {
@@ -78,7 +71,7 @@ describe("subgraph data source", () => {
       json(res, 200, { data: { a: 1 } });
     };
     const tokenExp = Math.floor(Date.now() / 1000) + 600;
-    const result = await dataSource().process(incoming({ requestId: "req-1", viewer: { id: "user-1", tokenExp } }));
+    const result = await dataSource().fetch(REQUEST, { requestId: "req-1", viewer: { id: "user-1", tokenExp } });
     expect(result).toEqual({ data: { a: 1 } });
     expect(JSON.parse(seen!.body)).toEqual({ query: "{ a }", variables: { x: 1 } });
     expect(seen?.headers[REQUEST_ID_HEADER]).toBe("req-1");
@@ -96,7 +89,7 @@ describe("subgraph data source", () => {
       seen = { header: req.headers[INTERNAL_AUTH_HEADER] as string, body };
       json(res, 200, { data: { a: 1 } });
     };
-    await dataSource().process(incoming({ requestId: "req-ip", viewer: null, clientIp: "203.0.113.7" }));
+    await dataSource().fetch(REQUEST, { requestId: "req-ip", viewer: null, clientIp: "203.0.113.7" });
     expect(accounts.verify(seen!.header, { body: seen!.body })).toEqual({
       ok: true,
       identity: { viewerId: null, clientIp: "203.0.113.7" },
@@ -111,34 +104,34 @@ describe("subgraph data source", () => {
       sent = body;
       json(res, 200, { data: { a: 1 } });
     };
-    await dataSource().process(incoming({}));
+    await dataSource().fetch(REQUEST, {});
     expect(accounts.verify(header, { body: sent })).toEqual({ ok: true, identity: { viewerId: null } });
   });
 
   it("returns GraphQL errors as data, even with a non-2xx status once execution produced data", async () => {
     handler = (_req, _body, res) =>
       json(res, 500, { data: null, errors: [{ message: "boom", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
-    expect(await dataSource().process(incoming({}))).toMatchObject({ data: null, errors: [{ message: "boom" }] });
+    expect(await dataSource().fetch(REQUEST, {})).toMatchObject({ data: null, errors: [{ message: "boom" }] });
   });
 
   it("fails non-GraphQL answers and HTTP errors without exposing their body to clients", async () => {
     handler = (_req, _body, res) => json(res, 401, { errors: [{ message: "bad internal signature" }] });
-    const httpError = await fetchError(dataSource().process(incoming({})));
+    const httpError = await fetchError(dataSource().fetch(REQUEST, {}));
     expect(httpError).toMatchObject({ outcome: "http_error", details: { status: 401 } });
     expect(httpError.message).toBe('Subgraph "accounts" answered HTTP 401');
 
     handler = (_req, _body, res) => res.end("<html>proxy error</html>");
-    expect((await fetchError(dataSource().process(incoming({})))).outcome).toBe("invalid_response");
+    expect((await fetchError(dataSource().fetch(REQUEST, {}))).outcome).toBe("invalid_response");
   });
 
   it("times out a subgraph that does not answer", async () => {
     handler = () => {};
-    const error = await fetchError(dataSource(150).process(incoming({})));
+    const error = await fetchError(dataSource(150).fetch(REQUEST, {}));
     expect(error.outcome).toBe("timeout");
   });
 
   it("reports an unreachable subgraph as a network error", async () => {
-    const closed = createSubgraphDataSource({
+    const closed = createSubgraphClient({
       name: "gone",
       url: "http://127.0.0.1:9/graphql",
       dispatcher: agent,
@@ -147,7 +140,7 @@ describe("subgraph data source", () => {
       metrics,
       logger,
     });
-    expect((await fetchError(closed.process(incoming({})))).outcome).toBe("network_error");
+    expect((await fetchError(closed.fetch(REQUEST, {}))).outcome).toBe("network_error");
   });
 
   it("records fetch durations by subgraph and outcome", async () => {
