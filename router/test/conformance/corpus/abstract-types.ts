@@ -150,6 +150,14 @@ export const abstractTypes: ConformanceSupergraph = {
       variables: { id: "m1" },
     },
     {
+      name: "typename only inside fragments",
+      query: `{ media { ... on Book { __typename title } ... on Movie { id } } }`,
+    },
+    {
+      name: "typename inside a named fragment, not beside it",
+      query: `query T { search(term: "i") { ...Kinds } } fragment Kinds on SearchResult { ... on Movie { __typename id } ... on Author { __typename } }`,
+    },
+    {
       name: "nested fragments on abstract type",
       query: `{ media { ... on Media { ... on Book { id ... on Book { reviews { stars } } } } } }`,
     },

@@ -4,6 +4,7 @@ import { errors } from "./errors.ts";
 import { inaccessible } from "./inaccessible.ts";
 import { interfaceObject } from "./interface-object.ts";
 import { keys } from "./keys.ts";
+import { lists } from "./lists.ts";
 import { nodeInterface } from "./node-interface.ts";
 import { requiresProvides } from "./requires-provides.ts";
 import { shareableOverride } from "./shareable-override.ts";
@@ -20,4 +21,5 @@ export const CORPUS: readonly ConformanceSupergraph[] = [
   nodeInterface,
   errors,
   shop,
+  lists,
 ];

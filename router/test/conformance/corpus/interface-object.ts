@@ -99,6 +99,11 @@ export const interfaceObject: ConformanceSupergraph = {
     },
     { name: "root field of the interface object with typename", query: `{ cheapest { __typename id } }` },
     { name: "interface object list, fragments only", query: `{ onSale { ... on Shoe { sku size } ... on Hat { sku } } }` },
+    {
+      name: "interface object root field, fragment with typename on an implementation",
+      query: `{ cheapest { ... on Hat { __typename color } price } }`,
+    },
+    { name: "interface object list, typename in fragments only", query: `{ onSale { ... on Shoe { __typename } discounted } }` },
     { name: "single item by id, missing", query: `{ item(id: "zz") { id price } }` },
     {
       name: "single item by variable, price only",

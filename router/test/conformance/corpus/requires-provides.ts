@@ -5,9 +5,9 @@ import { federated } from "./link.ts";
 // answering another's field on one path only), lists of entities.
 
 const products = [
-  { upc: "p1", name: "Table", price: 899, weight: 20, size: 3 },
-  { upc: "p2", name: "Chair", price: 54, weight: 5, size: null },
-  { upc: "p3", name: "Lamp", price: 20, weight: null, size: 1 },
+  { upc: "p1", id: "P-1", name: "Table", price: 899, weight: 20, size: 3 },
+  { upc: "p2", id: "P-2", name: "Chair", price: 54, weight: 5, size: null },
+  { upc: "p3", id: "P-3", name: "Lamp", price: 20, weight: null, size: 1 },
 ];
 const reviewList = [
   { id: "r1", body: "Sturdy", upc: "p1", authorId: "u1" },
@@ -22,6 +22,8 @@ const productsSdl = federated(
   /* GraphQL */ `
     type Product @key(fields: "upc") {
       upc: String!
+      "Not the key: only this subgraph knows it."
+      id: ID!
       name: String! @shareable
       price: Int
       weight: Int
@@ -166,6 +168,11 @@ export const requiresProvides: ConformanceSupergraph = {
       query: `{ latestReviews { id author { id name } } }`,
       expectErrors: true,
     },
+    {
+      name: "provided field of an entity its owner does not know",
+      query: `{ latestReviews { body product { name } } }`,
+    },
+    { name: "id that is not the key, selected", query: `{ topProducts(first: 2) { id upc } }` },
     { name: "nullable entity whose owner returns null", query: `{ latestReviews { id product { upc price } } }` },
   ],
 };
