@@ -110,6 +110,13 @@ export interface Endpoint {
   close(): Promise<void>;
 }
 
+/** A Plaza router under test; with `peer`, a second router sharing its Redis cache level. */
+export interface PlazaEndpoint extends Endpoint {
+  /** Resolves once the response cache's background Redis writes have landed. */
+  settle(): Promise<void>;
+  peer?: PlazaEndpoint;
+}
+
 async function startStock(supergraphSdl: string, urls: Record<string, string>): Promise<Endpoint> {
   process.env.APOLLO_TELEMETRY_DISABLED ??= "true";
   const gateway = new ApolloGateway({
@@ -129,9 +136,12 @@ export function conformanceCachePolicy(): ResponseCachePolicy {
 
 export interface PlazaConfiguration {
   name: string;
-  /** Responses may come from the response cache: each query is sent twice (miss, then hit) and both compared. */
+  /**
+   * Responses may come from the response cache: each query is sent twice (miss, then an L1 hit) and both compared;
+   * with a peer, a third time to the peer (an L2 hit from Redis, once the first router's write has landed).
+   */
   cached: boolean;
-  start(supergraphSdl: string, urls: Record<string, string>): Promise<Endpoint>;
+  start(supergraphSdl: string, urls: Record<string, string>): Promise<PlazaEndpoint>;
 }
 
 /** Settings the router's env parser is given besides the required ones: request rate limits stay off. */
@@ -143,15 +153,38 @@ const BASE_ENV = {
 };
 
 /** As `start:router` builds it: the env parser's defaults (plus `env`), through routerFromConfig. */
-function fromConfig(name: string, env: Record<string, string>, cached: boolean): PlazaConfiguration {
+function fromConfig(
+  name: string,
+  env: Record<string, string>,
+  options: { cached: boolean; withPeer?: boolean },
+): PlazaConfiguration {
+  const startOne = async (supergraphSdl: string, urls: Record<string, string>): Promise<PlazaEndpoint> => {
+    const config = loadRouterConfig({ ...BASE_ENV, ROUTER_INSTANCE_ID: `conformance-${randomUUID()}`, ...env });
+    const configured = routerFromConfig(config, { logger, metrics: createRouterMetrics({ defaultMetrics: false }) });
+    const router = await configured.build({ supergraphSdl, subgraphUrls: urls, health: createHealth() });
+    const settle = async () => configured.responseCache.cache?.levels.settle();
+    return listening(router, settle, () => configured.close());
+  };
   return {
     name,
-    cached,
+    cached: options.cached,
     async start(supergraphSdl, urls) {
-      const config = loadRouterConfig({ ...BASE_ENV, ROUTER_INSTANCE_ID: `conformance-${randomUUID()}`, ...env });
-      const configured = routerFromConfig(config, { logger, metrics: createRouterMetrics({ defaultMetrics: false }) });
-      const router = await configured.build({ supergraphSdl, subgraphUrls: urls, health: createHealth() });
-      return listening(router, () => configured.close());
+      const first = await startOne(supergraphSdl, urls);
+      if (!options.withPeer) return first;
+      try {
+        const peer = await startOne(supergraphSdl, urls);
+        return {
+          ...first,
+          peer,
+          async close() {
+            await peer.close();
+            await first.close();
+          },
+        };
+      } catch (err) {
+        await first.close();
+        throw err;
+      }
     },
   };
 }
@@ -190,16 +223,21 @@ function withShortcuts(
         httpFastLane: on.fastLane ?? false,
         subgraphFetchDedupe: { enabled: on.dedupe ?? false, epoch: cache?.invalidationEpoch },
       });
-      return listening(router, async () => cache?.close());
+      return listening(
+        router,
+        async () => cache?.levels.settle(),
+        async () => cache?.close(),
+      );
     },
   };
 }
 
-async function listening(router: Router, closeRest: () => Promise<void>): Promise<Endpoint> {
+async function listening(router: Router, settle: () => Promise<void>, closeRest: () => Promise<void>): Promise<PlazaEndpoint> {
   try {
     const port = await router.listen(0);
     return {
       url: `http://127.0.0.1:${port}/graphql`,
+      settle,
       async close() {
         await router.close();
         await closeRest();
@@ -217,13 +255,14 @@ const redisPrefix = `conformance:${randomUUID()}:`;
 
 export function plazaConfigurations(redisUrl: string): PlazaConfiguration[] {
   return [
-    fromConfig("defaults", {}, true),
+    fromConfig("defaults", {}, { cached: true }),
     withShortcuts("all-off", {}),
     withShortcuts("cache-only", { cache: true }),
     withShortcuts("single-fetch-only", { singleFetchDirect: true }),
     withShortcuts("fast-lane-only", { fastLane: true }),
     withShortcuts("dedupe-only", { dedupe: true }),
-    fromConfig("defaults-redis", { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: redisPrefix }, true),
+    // Two routers sharing one Redis level: the second answers from Redis what the first stored.
+    fromConfig("defaults-redis", { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: redisPrefix }, { cached: true, withPeer: true }),
   ];
 }
 
@@ -332,7 +371,7 @@ export function differences(expected: GraphQLResponseBody, actual: GraphQLRespon
 export interface SupergraphEnvironment {
   supergraphSdl: string;
   stock: Endpoint;
-  plaza: Map<string, Endpoint>;
+  plaza: Map<string, PlazaEndpoint>;
   /** Stock's answer, asked once per query. */
   stockAnswer(query: ConformanceQuery): Promise<RawResponse>;
   close(): Promise<void>;
@@ -357,7 +396,7 @@ export async function startSupergraph(
     const urls = Object.fromEntries(subgraphs.map((s) => [s.name, s.url]));
     const stock = await startStock(composed.supergraphSdl, urls);
     closers.push(stock.close);
-    const plaza = new Map<string, Endpoint>();
+    const plaza = new Map<string, PlazaEndpoint>();
     const started = await Promise.allSettled(
       configurations.map(async (configuration) => {
         const endpoint = await configuration.start(composed.supergraphSdl, urls);

@@ -158,6 +158,10 @@ export const inaccessible: ConformanceSupergraph = {
       expectErrors: true,
     },
     {
+      name: "introspection hides inaccessible fields and enum values",
+      query: `{ a: __type(name: "Account") { fields { name } } s: __type(name: "Status") { enumValues { name } } }`,
+    },
+    {
       name: "accessible enum value as a variable",
       query: `query ByStatus($s: Status!) { accountsWithStatus(status: $s) { id name status } }`,
       variables: { s: "SUSPENDED" },

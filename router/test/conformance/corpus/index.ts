@@ -1,4 +1,5 @@
 import type { ConformanceSupergraph } from "../corpus-types.ts";
+import { abstractPartial } from "./abstract-partial.ts";
 import { abstractTypes } from "./abstract-types.ts";
 import { errors } from "./errors.ts";
 import { inaccessible } from "./inaccessible.ts";
@@ -13,6 +14,7 @@ import { shop } from "./shop.ts";
 /** Every supergraph of the corpus; add a new module here. */
 export const CORPUS: readonly ConformanceSupergraph[] = [
   abstractTypes,
+  abstractPartial,
   interfaceObject,
   inaccessible,
   requiresProvides,

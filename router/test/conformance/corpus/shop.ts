@@ -175,6 +175,19 @@ export const shop: ConformanceSupergraph = {
       name: "mutation returning a list",
       query: `mutation { setNames(names: ["Kettle", "Mug"]) { id name quantity } }`,
     },
+    {
+      name: "client aliases named like the response cache's own",
+      query: `{ products { __responseCacheId: name __responseCacheTypeName: id } }`,
+    },
+    {
+      name: "introspection of an entity type",
+      query: `{ __type(name: "Product") { name kind fields { name type { name kind ofType { name } } } } }`,
+    },
+    { name: "introspection of the root types", query: `{ __schema { queryType { name } mutationType { name } } }` },
+    {
+      name: "typename and an introspection field with data",
+      query: `{ colors __type(name: "Color") { enumValues { name } } }`,
+    },
     { name: "query after the mutations", query: `{ products { id name color quantity } }` },
   ],
 };
