@@ -7,6 +7,7 @@ import { interfaceObject } from "./interface-object.ts";
 import { keys } from "./keys.ts";
 import { lists } from "./lists.ts";
 import { nodeInterface } from "./node-interface.ts";
+import { nodePartial } from "./node-partial.ts";
 import { requiresProvides } from "./requires-provides.ts";
 import { shareableOverride } from "./shareable-override.ts";
 import { shop } from "./shop.ts";
@@ -21,6 +22,7 @@ export const CORPUS: readonly ConformanceSupergraph[] = [
   shareableOverride,
   keys,
   nodeInterface,
+  nodePartial,
   errors,
   shop,
   lists,

@@ -104,6 +104,14 @@ export const interfaceObject: ConformanceSupergraph = {
       query: `{ cheapest { ... on Hat { __typename color } price } }`,
     },
     { name: "interface object list, typename in fragments only", query: `{ onSale { ... on Shoe { __typename } discounted } }` },
+    {
+      name: "interface object, named fragments on the interface and an implementation",
+      query: `query Parts { cheapest { ...ItemParts } onSale { ...HatParts price } } fragment ItemParts on Item { price ...HatParts } fragment HatParts on Hat { sku color }`,
+    },
+    {
+      name: "interface list, named fragment on an implementation only",
+      query: `query Shoes { items { ...ShoeParts } } fragment ShoeParts on Shoe { size price discounted }`,
+    },
     { name: "single item by id, missing", query: `{ item(id: "zz") { id price } }` },
     {
       name: "single item by variable, price only",
