@@ -158,6 +158,10 @@ export const abstractTypes: ConformanceSupergraph = {
       query: `query T { search(term: "i") { ...Kinds } } fragment Kinds on SearchResult { ... on Movie { __typename id } ... on Author { __typename } }`,
     },
     {
+      name: "the same entity fetch at two aliases",
+      query: `{ a: mediaById(id: "b1") { ... on Book { reviews { stars } } } b: mediaById(id: "b1") { ... on Book { reviews { stars } } } }`,
+    },
+    {
       name: "nested fragments on abstract type",
       query: `{ media { ... on Media { ... on Book { id ... on Book { reviews { stars } } } } } }`,
     },

@@ -111,6 +111,11 @@ export const errors: ConformanceSupergraph = {
     },
     { name: "coded entity fetch error on a nullable field", query: `{ items { id soft } }`, expectErrors: true },
     {
+      name: "the same failing entity fetch at two aliases",
+      query: `{ a: maybeItems { id extra soft } b: maybeItems { id extra soft } }`,
+      expectErrors: true,
+    },
+    {
       name: "errors from both subgraphs",
       query: `{ boom maybeItems { label soft extra } }`,
       expectErrors: true,

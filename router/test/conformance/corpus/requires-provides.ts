@@ -173,6 +173,10 @@ export const requiresProvides: ConformanceSupergraph = {
       query: `{ latestReviews { body product { name } } }`,
     },
     { name: "id that is not the key, selected", query: `{ topProducts(first: 2) { id upc } }` },
+    {
+      name: "the same entity fetch at two aliases",
+      query: `{ a: product(upc: "p1") { shippingEstimate reviews { body } } b: product(upc: "p1") { shippingEstimate reviews { body } } }`,
+    },
     { name: "nullable entity whose owner returns null", query: `{ latestReviews { id product { upc price } } }` },
   ],
 };
