@@ -1,5 +1,6 @@
 import { ApolloGateway } from "@apollo/gateway";
-import type { ExecutionArgs, ExecutionResult } from "graphql";
+import { getOperationAST, GraphQLError, type ExecutionArgs, type ExecutionResult } from "graphql";
+import { getVariableValues } from "graphql/execution/values.js";
 import { toGatewayDataSource, type GatewayDataSource } from "./apollo-data-source.ts";
 import { createFederationPlanning } from "./apollo-planning.ts";
 import { toGatewayRequestContext } from "./apollo-request-context.ts";
@@ -32,7 +33,7 @@ export const createApolloFederationEngine: FederationEngineFactory = async (opti
   const loaded = await gateway.load();
   const planning = createFederationPlanning(options.supergraphSdl);
   const viaGateway = (args: ExecutionArgs) => loaded.executor(toGatewayRequestContext(args, logger)) as Promise<ExecutionResult>;
-  const execute =
+  const planned =
     options.singleFetchDirect === false
       ? viaGateway
       : createSingleFetchExecutor({
@@ -42,6 +43,7 @@ export const createApolloFederationEngine: FederationEngineFactory = async (opti
           logger,
           onDirect: options.onSingleFetchDirect,
         });
+  const execute = async (args: ExecutionArgs) => withInputErrorCodes(args, await planned(args));
   const subscriptions = createSubscriptionPlanner({ planning, schema: loaded.schema, subgraphs: sources, logger });
   const engine: FederationEngine = {
     schema: loaded.schema,
@@ -52,3 +54,35 @@ export const createApolloFederationEngine: FederationEngineFactory = async (opti
   };
   return engine;
 };
+
+/**
+ * The gateway answers variables that do not coerce without a code; Apollo Server (and Plaza's own error codes) call
+ * them BAD_USER_INPUT. Only a result without data can be one, so the variables are coerced again on that path only.
+ */
+function withInputErrorCodes(args: ExecutionArgs, result: ExecutionResult): ExecutionResult {
+  if (result.data !== undefined || !result.errors?.length) return result;
+  const operation = getOperationAST(args.document, args.operationName ?? undefined);
+  if (!operation?.variableDefinitions?.length) return result;
+  const coerced = getVariableValues(
+    args.schema,
+    operation.variableDefinitions,
+    (args.variableValues ?? {}) as Record<string, unknown>,
+  );
+  if (!coerced.errors) return result;
+  const inputErrors = new Set(coerced.errors.map((error) => error.message));
+  return {
+    ...result,
+    errors: result.errors.map((error) =>
+      inputErrors.has(error.message) && error.extensions?.code === undefined
+        ? new GraphQLError(error.message, {
+            nodes: error.nodes,
+            source: error.source,
+            positions: error.positions,
+            path: error.path,
+            originalError: error.originalError,
+            extensions: { ...error.extensions, code: "BAD_USER_INPUT" },
+          })
+        : error,
+    ),
+  };
+}

@@ -2,15 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testInfra } from "@plaza/testkit";
 import type { ConformanceQuery, ConformanceSupergraph } from "./corpus-types.ts";
 import { CORPUS } from "./corpus/index.ts";
-import { EXPECTED_FAILURES } from "./expected-failures.ts";
 import { differences, plazaConfigurations, send, startSupergraph, type SupergraphEnvironment } from "./harness.ts";
 
 // Differential conformance (issue 13): every query of every supergraph of the corpus, through stock @apollo/gateway
 // and through Plaza's router in each configuration; Plaza must answer exactly as stock does (README.md).
 
 const configurations = plazaConfigurations(testInfra().redisUrl);
-/** CONFORMANCE_STRICT=1: expected failures run as ordinary tests, so the run lists every case that fails today. */
-const STRICT = process.env.CONFORMANCE_STRICT === "1";
 
 function report(
   supergraph: ConformanceSupergraph,
@@ -59,9 +56,7 @@ for (const supergraph of CORPUS) {
 
     for (const configuration of configurations) {
       for (const query of supergraph.queries) {
-        const key = `${supergraph.name}/${query.name}/${configuration.name}`;
-        const test = EXPECTED_FAILURES.has(key) && !STRICT ? it.fails : it;
-        test(`${query.name} [${configuration.name}]`, async () => {
+        it(`${query.name} [${configuration.name}]`, async () => {
           const stock = await env!.stockAnswer(query);
           const expected = query.specExpected
             ? { body: query.specExpected.response, text: JSON.stringify(query.specExpected.response), label: "the spec" }
