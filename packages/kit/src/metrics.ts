@@ -17,6 +17,8 @@ export interface ServiceMetrics {
   errorCodeLabel(code: string): string;
   /** POST /graphql requests the fast lane served; the rest went through yoga's HTTP layer. */
   fastLaneRequests: Counter;
+  /** Queries run compiled by graphql-jit (subgraphs; the rest ran on graphql-js). */
+  compiledQueryRuns: Counter;
   /** Name builder so every metric follows `plaza_<service>_<thing>_<unit>`. */
   name(thing: string): string;
   counter<L extends string>(thing: string, help: string, labelNames?: readonly L[]): Counter<L>;
@@ -80,5 +82,6 @@ export function createMetrics(service: string, opts: MetricsOptions = {}): Servi
       "graphql_fast_lane_requests_total",
       "POST /graphql requests served by the fast lane (the others went through yoga's HTTP layer)",
     ),
+    compiledQueryRuns: counter("graphql_compiled_query_runs_total", "Queries run compiled by graphql-jit (subgraphs)"),
   };
 }

@@ -80,7 +80,7 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
   });
   const schema = buildSubgraphSchema([{ typeDefs: opts.typeDefs, resolvers: opts.resolvers as GraphQLResolverMap<unknown> }]);
 
-  const compiledRun = opts.jit === false ? undefined : createQueryCompiler(logger);
+  const compiledRun = opts.jit === false ? undefined : createQueryCompiler(logger, () => opts.metrics.compiledQueryRuns.inc());
   /** The resolvers' context, from yoga's initial context (HTTP and WebSocket) or the lane's. */
   const contextFor = (initial: ServerContext & { request?: Request }) => {
     // Every HTTP request passed the gate and every graphql-ws connection onConnect; anything else is refused.

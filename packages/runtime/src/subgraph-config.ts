@@ -20,7 +20,24 @@ export const commonSubgraphEnv = z.object({
   REDIS_KEY_PREFIX: z.string().default("plaza:"),
   /** Migrations are idempotent and serialized by an advisory lock, so every instance may run them. */
   MIGRATE_ON_START: envFields.bool(true),
+  /** Plain POST queries and mutations skip yoga's fetch-API layer and envelop (kit's graphql-fast-lane). */
+  SUBGRAPH_HTTP_FAST_LANE: envFields.bool(true),
+  /** Queries run compiled by graphql-jit (kit's use-compiled-queries). */
+  SUBGRAPH_COMPILED_QUERIES: envFields.bool(true),
 });
+
+/** The subgraph server's switches, from the settings every subgraph shares: one mapping for every start mode. */
+export function subgraphServerSwitches(config: z.infer<typeof commonSubgraphEnv>): {
+  graphiql: boolean;
+  httpFastLane: boolean;
+  jit: boolean;
+} {
+  return {
+    graphiql: config.NODE_ENV === "development",
+    httpFastLane: config.SUBGRAPH_HTTP_FAST_LANE,
+    jit: config.SUBGRAPH_COMPILED_QUERIES,
+  };
+}
 
 /**
  * The service's own settings plus its shard settings (`<SERVICE>_DATABASE_SHARD_URLS`, `DATABASE_SHARD_URLS`,

@@ -22,6 +22,9 @@ export interface CountersAppDeps {
   batchLimit: number;
   updatesPerSecond: number;
   graphiql?: boolean;
+  /** Kit's HTTP fast lane and compiled queries (default on). */
+  httpFastLane?: boolean;
+  jit?: boolean;
 }
 
 /** The counters subgraph (HTTP + graphql-ws) without listening (tests bind port 0). */
@@ -46,5 +49,7 @@ export function buildCountersApp(deps: CountersAppDeps): SubgraphServer {
       onCoalesced: () => countersMetrics.coalescedUpdates.inc(),
     }),
     graphiql: deps.graphiql,
+    httpFastLane: deps.httpFastLane,
+    jit: deps.jit,
   });
 }

@@ -10,7 +10,7 @@ import {
   type ServiceMetrics,
   type SubgraphServer,
 } from "@plaza/kit";
-import { createRedisFromConfig, createRedisRateLimiter, openSubgraphStorage } from "@plaza/runtime";
+import { createRedisFromConfig, createRedisRateLimiter, openSubgraphStorage, subgraphServerSwitches } from "@plaza/runtime";
 import { isId } from "@plaza/sharding";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { buildCountersApp } from "./app.ts";
@@ -276,7 +276,7 @@ export async function startCountersService(
       internalAuthMaxAgeSeconds: config.INTERNAL_AUTH_MAX_AGE_SECONDS,
       batchLimit: config.COUNTERS_BATCH_LIMIT,
       updatesPerSecond: config.COUNTER_UPDATES_PER_SECOND,
-      graphiql: config.NODE_ENV === "development",
+      ...subgraphServerSwitches(config),
     });
     teardown.push(() => app.close());
     const port = await app.listen(config.COUNTERS_PORT, config.HOST);

@@ -22,6 +22,9 @@ export interface PostsAppDeps {
   /** How long the router's signature is accepted (INTERNAL_AUTH_MAX_AGE_SECONDS; default 30 s). */
   internalAuthMaxAgeSeconds?: number;
   graphiql?: boolean;
+  /** Kit's HTTP fast lane and compiled queries (default on). */
+  httpFastLane?: boolean;
+  jit?: boolean;
 }
 
 /** The posts subgraph without listening (tests bind port 0). */
@@ -43,5 +46,7 @@ export function buildPostsApp(deps: PostsAppDeps): SubgraphServer {
       maxPageSize: deps.maxPageSize,
     }),
     graphiql: deps.graphiql,
+    httpFastLane: deps.httpFastLane,
+    jit: deps.jit,
   });
 }

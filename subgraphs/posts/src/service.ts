@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import type { EventBus, Subscription } from "@plaza/events";
 import { createEntityCacheMetrics, createHealth, createMetrics, type Logger, type SubgraphServer } from "@plaza/kit";
-import { createRedisFromConfig, openSubgraphStorage } from "@plaza/runtime";
+import { createRedisFromConfig, openSubgraphStorage, subgraphServerSwitches } from "@plaza/runtime";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { buildPostsApp } from "./app.ts";
 import type { PostsConfig } from "./env.ts";
@@ -135,7 +135,7 @@ export async function startPostsService(config: PostsConfig, deps: { bus: EventB
       health,
       internalAuthKey: config.INTERNAL_AUTH_KEY,
       internalAuthMaxAgeSeconds: config.INTERNAL_AUTH_MAX_AGE_SECONDS,
-      graphiql: config.NODE_ENV === "development",
+      ...subgraphServerSwitches(config),
     });
     const port = await app.listen(config.POSTS_PORT, config.HOST);
     if (config.metricsPort !== undefined) await app.listenMetrics(config.metricsPort, config.HOST);

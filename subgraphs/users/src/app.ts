@@ -27,6 +27,9 @@ export interface UsersAppDeps {
   /** How long the router's signature is accepted (INTERNAL_AUTH_MAX_AGE_SECONDS; default 30 s). */
   internalAuthMaxAgeSeconds?: number;
   graphiql?: boolean;
+  /** Kit's HTTP fast lane and compiled queries (default on). */
+  httpFastLane?: boolean;
+  jit?: boolean;
 }
 
 /** The users subgraph without listening (tests bind port 0). */
@@ -50,5 +53,7 @@ export function buildUsersApp(deps: UsersAppDeps): SubgraphServer {
     internalAuthMaxAgeSeconds: deps.internalAuthMaxAgeSeconds,
     context: createUsersContext(services),
     graphiql: deps.graphiql,
+    httpFastLane: deps.httpFastLane,
+    jit: deps.jit,
   });
 }

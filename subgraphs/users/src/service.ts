@@ -11,7 +11,7 @@ import {
   type RateLimiter,
   type SubgraphServer,
 } from "@plaza/kit";
-import { createRedisFromConfig, createRedisRateLimiter, openSubgraphStorage } from "@plaza/runtime";
+import { createRedisFromConfig, createRedisRateLimiter, openSubgraphStorage, subgraphServerSwitches } from "@plaza/runtime";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { buildUsersApp } from "./app.ts";
 import type { UsersConfig } from "./env.ts";
@@ -124,7 +124,7 @@ export async function startUsersService(config: UsersConfig, deps: { bus: EventB
       health,
       internalAuthKey: config.INTERNAL_AUTH_KEY,
       internalAuthMaxAgeSeconds: config.INTERNAL_AUTH_MAX_AGE_SECONDS,
-      graphiql: config.NODE_ENV === "development",
+      ...subgraphServerSwitches(config),
     });
     const port = await app.listen(config.USERS_PORT, config.HOST);
     if (config.metricsPort !== undefined) await app.listenMetrics(config.metricsPort, config.HOST);
