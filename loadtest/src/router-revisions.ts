@@ -49,9 +49,10 @@ const selected = values.scenarios!.split(",").map((name) => {
   if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`unknown scenario ${name} (${SCENARIOS.join(", ")})`);
   return name as ScenarioName;
 });
+// A directory per router process: node writes one profile per thread (the main thread, and tsx's loader thread).
 const profiled = (variant: "current" | "baseline") =>
   values["cpu-prof"] === variant || values["cpu-prof"] === "both"
-    ? ["--cpu-prof", `--cpu-prof-dir=${values["cpu-prof-dir"]}`, `--cpu-prof-name=${variant}-${Date.now()}-\${pid}.cpuprofile`]
+    ? ["--cpu-prof", `--cpu-prof-dir=${join(values["cpu-prof-dir"]!, `${variant}-${Date.now()}`)}`]
     : [];
 
 const POST = "query PostById($id: ID!) { post(id: $id) { body author { displayName } likeCount } }";
