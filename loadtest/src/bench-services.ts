@@ -1,5 +1,8 @@
 // Throw-away Postgres, Redis and Kafka for a benchmark run (loopback, temporary directories), so figures never
-// depend on, or disturb, the data of `infra:up`.
+// depend on, or disturb, the data of `infra:up`. Services named by PLAZA_TEST_POSTGRES_URL / PLAZA_TEST_REDIS_URL /
+// PLAZA_TEST_KAFKA_BROKERS (the test services already running) are reused instead: databases are then created under
+// unique test names and dropped at the end; callers keep their keys and consumer groups apart by prefix.
+import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { createPostgresPool } from "@plaza/sharding";
@@ -15,6 +18,8 @@ export interface BenchServices {
 }
 
 export async function startBenchServices(): Promise<BenchServices> {
+  const shared = sharedTestServices();
+  if (shared.postgresUrl || shared.redisUrl || shared.kafkaBrokers) return startPartlySharedServices(shared);
   const [postgres, redis, kafka] = await Promise.all([startPostgres(), startRedis(), startKafka()]);
   return {
     redisUrl: redis.url,
@@ -31,6 +36,73 @@ export async function startBenchServices(): Promise<BenchServices> {
     },
     async stop() {
       await Promise.allSettled([postgres.destroy(), redis.destroy(), kafka.destroy()]);
+    },
+  };
+}
+
+interface SharedServices {
+  postgresUrl?: string;
+  redisUrl?: string;
+  kafkaBrokers?: string[];
+}
+
+/**
+ * The test services' variables, as @plaza/testkit's test-infra-env.ts reads them (not imported: that module augments
+ * vitest's types, which this package does not have). Empty values count as unset.
+ */
+function sharedTestServices(env: NodeJS.ProcessEnv = process.env): SharedServices {
+  const brokers = (env.PLAZA_TEST_KAFKA_BROKERS ?? "")
+    .split(",")
+    .map((broker) => broker.trim())
+    .filter(Boolean);
+  return {
+    postgresUrl: env.PLAZA_TEST_POSTGRES_URL || undefined,
+    redisUrl: env.PLAZA_TEST_REDIS_URL || undefined,
+    kafkaBrokers: brokers.length > 0 ? brokers : undefined,
+  };
+}
+
+/** The services PLAZA_TEST_* name, and throw-away ones for the rest. */
+async function startPartlySharedServices(shared: SharedServices): Promise<BenchServices> {
+  const [postgres, redis, kafka] = await Promise.all([
+    shared.postgresUrl ? undefined : startPostgres(),
+    shared.redisUrl ? undefined : startRedis(),
+    shared.kafkaBrokers ? undefined : startKafka(),
+  ]);
+  const serverUrl = shared.postgresUrl ?? postgres!.url;
+  // The test databases' naming (plaza_test_*), unique per run: other runs and test files share the server.
+  const run = randomBytes(4).toString("hex");
+  const created: string[] = [];
+  const withAdmin = async (work: (admin: ReturnType<typeof createPostgresPool>) => Promise<void>) => {
+    const admin = createPostgresPool(serverUrl, { max: 1 });
+    try {
+      await work(admin);
+    } finally {
+      await admin.end();
+    }
+  };
+  return {
+    redisUrl: shared.redisUrl ?? redis!.url,
+    kafkaBrokers: shared.kafkaBrokers ?? kafka!.brokers,
+    async createDatabases(prefix, count) {
+      const names = Array.from({ length: count }, (_, i) => `plaza_test_${prefix.slice(0, 40)}_${run}_${i}`);
+      await withAdmin(async (admin) => {
+        for (const name of names) {
+          await admin.query(`CREATE DATABASE "${name}"`);
+          created.push(name);
+        }
+      });
+      return names.map((name) => {
+        const url = new URL(serverUrl);
+        url.pathname = `/${name}`;
+        return url.toString();
+      });
+    },
+    async stop() {
+      await withAdmin(async (admin) => {
+        for (const name of created) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      }).catch(() => undefined);
+      await Promise.allSettled([postgres?.destroy(), redis?.destroy(), kafka?.destroy()]);
     },
   };
 }

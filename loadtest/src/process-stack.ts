@@ -84,26 +84,37 @@ export async function startProcessStack(
   };
 }
 
+export interface ScriptOptions {
+  /**
+   * The checkout the script runs from (default: this one): `entry`, tsx and every import resolve there, so another
+   * revision's router can be measured beside this one's.
+   */
+  cwd?: string;
+  /** Node options for this process only, added to BENCH_NODE_ARGS (e.g. `--cpu-prof` for one router of several). */
+  nodeArgs?: string[];
+}
+
 /** A loadtest script in its own node process (tsx's loader), ready once `port` answers HTTP. */
 export async function startScript(
   entry: string,
   port: number,
   env: Record<string, string>,
-): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawnNode(entry, env);
+  options: ScriptOptions = {},
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const child = spawnNode(entry, env, options);
   const url = `http://127.0.0.1:${port}`;
   await waitReady(child, entry, 60_000, async () => {
     await fetch(url, { method: "HEAD" });
     return true;
   });
-  return { url, stop: () => stopChild(child) };
+  return { url, pid: child.pid!, stop: () => stopChild(child) };
 }
 
 /** `entry` under tsx, with BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run). */
-function spawnNode(entry: string, env: Record<string, string>): ChildProcess {
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+function spawnNode(entry: string, env: Record<string, string>, options: ScriptOptions = {}): ChildProcess {
+  const nodeArgs = [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), ...(options.nodeArgs ?? [])];
   return spawn(process.execPath, [...nodeArgs, "--import", "tsx", entry], {
-    cwd: repoRoot,
+    cwd: options.cwd ?? repoRoot,
     env,
     stdio: ["ignore", "inherit", "inherit"],
   });
@@ -161,7 +172,8 @@ export const ROUTER_LIMITS_OFF: Record<string, string> = {
 export async function startRouterVariant(
   stack: ProcessStack,
   env: Record<string, string>,
-): Promise<{ url: string; stop(): Promise<void> }> {
+  options: ScriptOptions = {},
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const subgraphUrls: Record<string, string> = {};
   for (const [key, value] of Object.entries(stack.env)) {
@@ -169,12 +181,17 @@ export async function startRouterVariant(
     if (name && name !== "ROUTER" && name !== "STOCK_GATEWAY")
       subgraphUrls[`SUBGRAPH_URL_${name}`] = `http://127.0.0.1:${value}/graphql`;
   }
-  const started = await startScript("router/src/index.ts", port, {
-    ...stack.env,
-    ...subgraphUrls,
-    ROUTER_INSTANCE_ID: `variant-${port}`,
-    ...env,
-    ROUTER_PORT: String(port),
-  });
-  return { url: `${started.url}/graphql`, stop: started.stop };
+  const started = await startScript(
+    "router/src/index.ts",
+    port,
+    {
+      ...stack.env,
+      ...subgraphUrls,
+      ROUTER_INSTANCE_ID: `variant-${port}`,
+      ...env,
+      ROUTER_PORT: String(port),
+    },
+    options,
+  );
+  return { url: `${started.url}/graphql`, pid: started.pid, stop: started.stop };
 }
