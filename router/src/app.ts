@@ -1,12 +1,7 @@
 import type { OutgoingHttpHeaders, Server } from "node:http";
-import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
-import { Agent } from "undici";
+import type { Plugin, YogaServerInstance } from "graphql-yoga";
 import {
-  boundedParserCaches,
   closeServer,
-  createGraphQLFastLane,
-  createInternalSigner,
-  REQUEST_ID_HEADER,
   createServiceHttpServer,
   listen,
   listenMetrics,
@@ -18,8 +13,7 @@ import {
 } from "@plaza/kit";
 import { createVerifiedTokens, type VerifiedTokens } from "./auth/verified-tokens.ts";
 import { createAuthenticator, type Authenticator } from "./auth/authenticator.ts";
-import { createSubgraphSessionChecker } from "./auth/sessions.ts";
-import { CACHE_DEBUG_REQUEST_HEADER } from "./cache/request-state.ts";
+import { createSessionChecks } from "./auth/sessions.ts";
 import type { RouterContext, RouterServerContext } from "./context.ts";
 import { createRouterMaskError } from "./errors.ts";
 import type { RouterMetrics } from "./metrics.ts";
@@ -27,24 +21,23 @@ import { useFederatedSubscriptions } from "./plugins/use-federated-subscriptions
 import { useEngineExecutor } from "./plugins/use-engine-executor.ts";
 import { createApolloFederationEngine } from "./engine/apollo-engine.ts";
 import type { FederationEngine, FederationEngineFactory, SubgraphClient } from "./engine/federation-engine.ts";
-import { requestIdFrom, useRequestId } from "./plugins/use-request-id.ts";
+import { useRequestId } from "./plugins/use-request-id.ts";
 import { useViewerAuth } from "./plugins/use-viewer-auth.ts";
 import { useSignOutRecheck } from "./plugins/use-sign-out-recheck.ts";
-import { createSubgraphClient } from "./subgraph/subgraph-client.ts";
+import { createSubgraphConnections } from "./subgraph/subgraph-connections.ts";
+import { createRouterHttpHandler } from "./http/router-http-handler.ts";
+import { createRouterYoga } from "./router-yoga.ts";
 import { createConnectionLimiter } from "./subscriptions/connection-limiter.ts";
 import { createSubscriptionEngine, type SubscriptionEngine } from "./subscriptions/subscription-engine.ts";
 import { subscriptionOptions, type SubscriptionOptions } from "./subscriptions/subscription-options.ts";
 import { createSubscriptionWsServer } from "./subscriptions/ws-server.ts";
-import { subgraphEnvName } from "./subgraphs.ts";
-import { createFetchDeduper } from "./subgraph/fetch-dedupe.ts";
 import { createCorsPolicy, type CorsOrigins } from "./http/cors.ts";
-import { createRequestGuard, CSRF_HEADERS, refuseInvalidJson } from "./http/request-guard.ts";
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from "./limits/operation-limits.ts";
 import { useOperationLimits } from "./plugins/use-operation-limits.ts";
 import { usePersistedOperations, type PersistedOperationsOptions } from "./plugins/use-persisted-operations.ts";
 import { createMemoryPersistedQueryStore } from "./persisted/persisted-operations.ts";
 import { useSchemaPrivacy } from "./plugins/use-schema-privacy.ts";
-import { retryAfterHeaders, useRetryAfter } from "./plugins/use-retry-after.ts";
+import { useRetryAfter } from "./plugins/use-retry-after.ts";
 import { createClientIpOf, createClientKeyOf } from "./client-ip.ts";
 
 type NodeHttpHandler = NodeHandler;
@@ -159,25 +152,15 @@ export const APQ_MEMORY_DEFAULTS = { maxEntries: 10_000, maxBytes: 16 * 1024 * 1
 export async function buildRouter(deps: RouterDeps): Promise<Router> {
   const { logger, metrics, health } = deps;
   const timeoutMs = deps.subgraphTimeoutMs ?? DEFAULTS.subgraphTimeoutMs;
-  const overrides = new Map(Object.entries(deps.subgraphUrls ?? {}).map(([name, url]) => [subgraphEnvName(name), url]));
-  const agent = new Agent({
-    connections: deps.subgraphMaxConnections ?? DEFAULTS.subgraphMaxConnections,
-    // Below the subgraphs' own keep-alive timeout (65 s in kit), so the router never reuses a socket being closed.
-    keepAliveTimeout: 30_000,
-    keepAliveMaxTimeout: 60_000,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    connect: { timeout: timeoutMs },
+  const connections = createSubgraphConnections({
+    urlOverrides: deps.subgraphUrls,
+    internalAuthKey: deps.internalAuthKey,
+    timeoutMs,
+    maxConnections: deps.subgraphMaxConnections ?? DEFAULTS.subgraphMaxConnections,
+    dedupe: { enabled: deps.subgraphFetchDedupe?.enabled ?? true, epoch: deps.subgraphFetchDedupe?.epoch },
+    metrics,
+    logger,
   });
-  const signIdentity = createInternalSigner(deps.internalAuthKey);
-  const dedupe =
-    (deps.subgraphFetchDedupe?.enabled ?? true)
-      ? createFetchDeduper({
-          epoch: deps.subgraphFetchDedupe?.epoch,
-          onJoin: () => metrics.inflightDedupes.inc({ kind: "subgraph" }),
-        })
-      : undefined;
-
   let engine: FederationEngine;
   try {
     engine = await (deps.engine ?? createApolloFederationEngine)({
@@ -185,36 +168,15 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
       logger,
       singleFetchDirect: deps.singleFetchDirect,
       onSingleFetchDirect: () => metrics.singleFetchDirect.inc(),
-      subgraphClient: (name, url) => {
-        const resolvedUrl = overrides.get(subgraphEnvName(name)) ?? url;
-        if (!resolvedUrl)
-          throw new Error(`Subgraph "${name}" has no URL in the supergraph: set SUBGRAPH_URL_${subgraphEnvName(name)}`);
-        return createSubgraphClient({
-          name,
-          url: resolvedUrl,
-          dispatcher: agent,
-          signIdentity,
-          timeoutMs,
-          metrics,
-          logger,
-          dedupe,
-        });
-      },
+      subgraphClient: connections.clientFor,
     });
   } catch (err) {
-    await agent.close();
+    await connections.close();
     throw err;
   }
   const subgraphs = engine.subgraphs;
   let serving = true;
-  const known = new Set([...subgraphs.keys()].map(subgraphEnvName));
-  for (const name of overrides.keys()) {
-    if (!known.has(name))
-      logger.warn(
-        { subgraph: name, known: [...subgraphs.keys()] },
-        "subgraph URL override matches no subgraph in the supergraph",
-      );
-  }
+  connections.warnUnmatchedOverrides([...subgraphs.keys()]);
   logger.info({ subgraphs: Object.fromEntries([...subgraphs].map(([name, client]) => [name, client.url])) }, "supergraph loaded");
 
   health.addCheck("supergraph", () => {
@@ -230,22 +192,15 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
   const verifiedTokens = deps.verifiedTokens ?? createVerifiedTokens();
   const clientIpOf = createClientIpOf(deps.trustedProxies ?? 0);
   const clientKeyOf = createClientKeyOf(deps.trustedProxies ?? 0);
-  let sessionChecks: { checker: ReturnType<typeof createSubgraphSessionChecker>; checkTtlMs: number } | undefined;
-  if (deps.sessions) {
-    const sessionSubgraph = [...subgraphs.values()].find(
-      (client) => subgraphEnvName(client.name) === subgraphEnvName(deps.sessions!.subgraph),
-    );
-    if (!sessionSubgraph) {
-      await engine.stop();
-      await agent.close();
-      throw new Error(`Session subgraph "${deps.sessions.subgraph}" is not in the supergraph (ROUTER_SESSION_SUBGRAPH)`);
-    }
-    sessionChecks = {
-      checker: createSubgraphSessionChecker({ subgraph: sessionSubgraph, logger: logger.child({ component: "sessions" }) }),
-      checkTtlMs: deps.sessions.checkTtlMs,
-    };
-    verifiedTokens.setMaxAge(deps.sessions.checkTtlMs);
+  let sessionChecks: ReturnType<typeof createSessionChecks> | undefined;
+  try {
+    sessionChecks = deps.sessions && createSessionChecks(deps.sessions, subgraphs, logger);
+  } catch (err) {
+    await engine.stop();
+    await connections.close();
+    throw err;
   }
+  if (sessionChecks) verifiedTokens.setMaxAge(sessionChecks.checkTtlMs);
   const authenticator = createAuthenticator({
     jwtSecret: deps.jwtSecret,
     lifetime: { maxTtlSeconds: deps.jwtMaxTtlSeconds ?? DEFAULTS.jwtMaxTtlSeconds },
@@ -258,7 +213,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
   const connectionLimiter = createConnectionLimiter(subscriptionConfig.maxConnectionsPerUser);
   const subscriptions = createSubscriptionEngine({
     engine,
-    signIdentity,
+    signIdentity: connections.signIdentity,
     logger: logger.child({ component: "subscriptions" }),
     metrics: metrics.subscriptions,
     options: subscriptionConfig,
@@ -266,23 +221,14 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     maskError,
   });
 
-  const yoga = createYoga<RouterServerContext, RouterContext>({
+  const yoga = createRouterYoga({
     schema: engine.schema,
-    graphqlEndpoint: "/graphql",
+    logger,
     graphiql: deps.graphiql ?? false,
-    landingPage: false,
-    logging: false,
-    maskedErrors: { maskError },
-    maxRequestBodySize: maxBodyBytes,
-    parserAndValidationCache: boundedParserCaches(),
-    cors: (request) => cors.yoga(request),
-    context: ({ requestId, viewer, clientIp, req }): RouterContext => {
-      // use-request-id always sets it for HTTP; other transports pass their own.
-      const id = requestId ?? "unknown";
-      // The one place the client's address is determined (HTTP, the fast lane and graphql-ws all pass `req`).
-      const ip = clientIp ?? clientIpOf(req);
-      return { requestId: id, viewer: viewer ?? null, clientIp: ip, logger: logger.child({ requestId: id }) };
-    },
+    maskError,
+    maxBodyBytes,
+    cors,
+    clientIpOf,
     plugins: [
       useRequestId(),
       useRetryAfter(),
@@ -301,45 +247,24 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     ],
   });
 
-  const yogaHandler = refuseInvalidJson(yoga as unknown as NodeHttpHandler);
-  const fastLane =
-    deps.httpFastLane === false
-      ? (handler: NodeHttpHandler) => handler
-      : createGraphQLFastLane({
-          yoga,
-          graphqlPath: "/graphql",
-          maxBodyBytes,
-          // 0 turns the limit off (graphql-js would read it as "no token allowed").
-          maxTokens: limits.maxTokens > 0 ? limits.maxTokens : undefined,
-          // What use-request-id and use-viewer-auth would set; unknown credentials and cache debugging go to yoga.
-          serverContext: (req): RouterServerContext | undefined => {
-            if (req.headers[CACHE_DEBUG_REQUEST_HEADER] !== undefined) return undefined;
-            const authorization = req.headers.authorization;
-            const viewer = authorization === undefined ? null : verifiedTokens.get(authorization);
-            if (viewer === undefined) return undefined;
-            return { requestId: requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined), viewer, req };
-          },
-          responseHeaders: (serverContext, result) => ({
-            [REQUEST_ID_HEADER]: (serverContext as RouterServerContext).requestId,
-            ...retryAfterHeaders(result),
-          }),
-          maskError: (err) => maskError(err, "Unexpected error."),
-          onServed: () => metrics.fastLaneRequests.inc(),
-        });
-  const laned = fastLane(yogaHandler);
-  const guard = createRequestGuard({
+  const handler = createRouterHttpHandler({
+    yoga,
+    fastLane: deps.httpFastLane ?? true,
+    wrap: deps.wrapHttpHandler,
+    http: { corsHeaders: cors.responseHeaders },
     maxBodyBytes,
     maxJsonDepth: deps.maxJsonDepth ?? DEFAULTS.maxJsonDepth,
-    csrf: { enabled: deps.csrfPrevention ?? true, headers: CSRF_HEADERS },
-    rateLimits: deps.rateLimits && {
-      ...deps.rateLimits,
-      viewerOf: (authorization) => verifiedTokens.get(authorization)?.id,
-      addressOf: clientKeyOf,
-    },
+    maxTokens: limits.maxTokens,
+    csrfPrevention: deps.csrfPrevention ?? true,
+    rateLimits: deps.rateLimits,
+    clientKeyOf,
+    verifiedTokens,
+    maskError,
+    metrics,
     logger,
   });
   const httpServer = createServiceHttpServer({
-    handler: guard(deps.wrapHttpHandler ? deps.wrapHttpHandler(laned, { corsHeaders: cors.responseHeaders }) : laned),
+    handler,
     metrics,
     health,
     logger,
@@ -385,7 +310,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
         serving = false;
         await engine.stop();
         await yoga.dispose();
-        await agent.close();
+        await connections.close();
       })();
       return closing;
     },

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "@plaza/kit";
 import type { Viewer } from "../context.ts";
 import type { SubgraphClient } from "../engine/federation-engine.ts";
+import { subgraphEnvName } from "../subgraphs.ts";
 
 /** Is this token's session still live? false: revoked, or its user does not exist. Throws when nobody can answer. */
 export interface SessionChecker {
@@ -40,5 +41,20 @@ export function createSubgraphSessionChecker(opts: { subgraph: SubgraphClient; l
       }
       return active;
     },
+  };
+}
+
+/** Session checks at the subgraph named by ROUTER_SESSION_SUBGRAPH; throws when the supergraph has no such subgraph. */
+export function createSessionChecks(
+  settings: { subgraph: string; checkTtlMs: number },
+  subgraphs: ReadonlyMap<string, SubgraphClient>,
+  logger: Logger,
+): { checker: SessionChecker; checkTtlMs: number } {
+  const wanted = subgraphEnvName(settings.subgraph);
+  const subgraph = [...subgraphs.values()].find((client) => subgraphEnvName(client.name) === wanted);
+  if (!subgraph) throw new Error(`Session subgraph "${settings.subgraph}" is not in the supergraph (ROUTER_SESSION_SUBGRAPH)`);
+  return {
+    checker: createSubgraphSessionChecker({ subgraph, logger: logger.child({ component: "sessions" }) }),
+    checkTtlMs: settings.checkTtlMs,
   };
 }

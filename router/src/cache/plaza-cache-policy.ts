@@ -11,7 +11,9 @@ const input = (args: Record<string, unknown>) => (args.input ?? {}) as Record<st
  * Never cached: the home feed (new posts of followed authors reach it by fan-out, which raises no event the router
  * could key on), chat and payments (private, fast-moving, or money). Per viewer: `me` and `viewerHasLiked`.
  */
-export function plazaCachePolicy(overrides: { defaultTtlMs?: number; defaultScope?: ResponseCachePolicy["defaultScope"] } = {}): ResponseCachePolicy {
+export function plazaCachePolicy(
+  overrides: { defaultTtlMs?: number; defaultScope?: ResponseCachePolicy["defaultScope"] } = {},
+): ResponseCachePolicy {
   return {
     defaultTtlMs: overrides.defaultTtlMs ?? 60_000,
     defaultScope: overrides.defaultScope ?? "PUBLIC",

@@ -143,8 +143,9 @@ describe("entities read from a result with the client's own selections", () => {
     expect(tagsOf("{ user(id: 2) { id __proto__: best { id } } }", data)).toEqual(["Post#any", "Post:1", "User#any", "User:2"]);
   });
 
-  it("finds nothing in results of variables that do not coerce", () => {
-    expect(tagsOf("query ($id: ID!) { user(id: $id) { id } }", { user: { id: "1" } }, { variableValues: {} })).toEqual([]);
+  it("finds nothing where @skip/@include variables do not coerce", () => {
+    const query = "query ($id: ID!, $w: Boolean!) { user(id: $id) @include(if: $w) { id } }";
+    expect(tagsOf(query, { user: { id: "1" } }, { variableValues: {} })).toEqual([]);
   });
 });
 

@@ -4,7 +4,9 @@ import {
   isAbstractType,
   isCompositeType,
   isObjectType,
+  BREAK,
   Kind,
+  visit,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -88,14 +90,18 @@ export function createResultEntityCollector(schema: GraphQLSchema, policy: Respo
     for (const definition of input.document.definitions) {
       if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
     }
-    const coerced = getVariableValues(
-      schema,
-      operation.variableDefinitions ?? [],
-      (input.variableValues ?? {}) as Record<string, unknown>,
-    );
-    // Variables that do not coerce failed execution: there is no data to read.
-    if (coerced.errors) return found;
-    const variables = coerced.coerced;
+    // Field collection reads variables only for @skip/@include: coerce them (again) only for documents that use those.
+    let variables: Record<string, unknown> = {};
+    if (usesConditions(input.document)) {
+      const coerced = getVariableValues(
+        schema,
+        operation.variableDefinitions ?? [],
+        (input.variableValues ?? {}) as Record<string, unknown>,
+      );
+      // Variables that do not coerce failed execution: there is no data to read.
+      if (coerced.errors) return found;
+      variables = coerced.coerced;
+    }
     const seen = new Set<string>();
     const plans = new WeakMap<readonly FieldNode[], Map<string, SelectionPlan>>();
 
@@ -198,6 +204,27 @@ export function createResultEntityCollector(schema: GraphQLSchema, policy: Respo
   }
 
   return { entityTypes, collect };
+}
+
+const conditional = new WeakMap<DocumentNode, boolean>();
+
+/** Whether a document has `@skip` or `@include` anywhere (remembered per document object). */
+function usesConditions(document: DocumentNode): boolean {
+  let found = conditional.get(document);
+  if (found === undefined) {
+    found = false;
+    visit(document, {
+      Directive(node) {
+        if (node.name.value === "skip" || node.name.value === "include") {
+          found = true;
+          return BREAK;
+        }
+        return undefined;
+      },
+    });
+    conditional.set(document, found);
+  }
+  return found;
 }
 
 /** The tags a stored result carries (spellings in cache-policy.ts). */
