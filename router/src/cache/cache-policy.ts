@@ -67,6 +67,13 @@ export const anyEntityTag = (typename: string): string => `${typename}#any`;
 export const unidentifiedTag = (typename: string): string => `${typename}#unidentified`;
 
 /**
+ * Results with an unidentified entity stay in the router's first level, and these tags never reach Redis: each
+ * router applies every change it learns of (its mutations, the domain events it consumes) to its own first level,
+ * so Redis is spared a tag per type on every invalidation of a hot entity.
+ */
+export const isLocalOnlyTag = (tag: string): boolean => tag.endsWith("#unidentified");
+
+/**
  * What invalidating these entities evicts: each entity, and results holding an entity of its type they cannot
  * identify; an absent marker (`User` without id) evicts the results where a `User` was absent. Type names cannot
  * hold `#` or `:`, so the spellings never collide.

@@ -104,4 +104,16 @@ describe("two-level cache", () => {
     await cache.settle();
     expect([...redis.data.keys()]).toEqual(["k"]);
   });
+
+  it("keeps results with unidentified entities in L1, and never sends their tags to Redis", async () => {
+    const { redis, cache } = setup();
+    const l2 = await cache.lookupL2("blind", cache.lookupL1("blind").mark);
+    cache.store("blind", Buffer.from("B"), ["Post#unidentified", "Post#any"], 1_000, l2.mark);
+    await cache.settle();
+    expect(redis.data.has("blind")).toBe(false);
+    expect(cache.lookupL1("blind").body?.toString()).toBe("B");
+    await cache.invalidate(["Post:1", "Post#unidentified"], "event");
+    expect(redis.invalidated).toEqual([["Post:1"]]);
+    expect(cache.lookupL1("blind").body).toBeUndefined();
+  });
 });

@@ -1,4 +1,5 @@
 import type { Logger } from "@plaza/kit";
+import { isLocalOnlyTag } from "./cache-policy.ts";
 import type { RouterMetrics } from "../metrics.ts";
 import type { L1Cache } from "./l1-cache.ts";
 import type { RedisCacheStore } from "./redis-cache-store.ts";
@@ -178,6 +179,7 @@ export function createTwoLevelCache(options: TwoLevelCacheOptions): TwoLevelCach
       }
       updateBytes();
       if (!l2 || !mark.redisReadAt || !l2Usable() || now() - mark.startedAt >= options.horizonMs) return;
+      if (tags.some(isLocalOnlyTag)) return;
       track(
         l2.store.set(key, body.toString("utf8"), tags, ttlMs, mark.redisReadAt).then(
           (stored) => {
@@ -192,13 +194,14 @@ export function createTwoLevelCache(options: TwoLevelCacheOptions): TwoLevelCach
       l1.invalidate(tags);
       updateBytes();
       metrics.responseCacheInvalidations.inc({ source }, tags.length);
-      if (!l2) return;
-      if (queued.size > 0 || l2.connection.status !== "ready") return queue(tags);
+      const shared = tags.filter((tag) => !isLocalOnlyTag(tag));
+      if (!l2 || shared.length === 0) return;
+      if (queued.size > 0 || l2.connection.status !== "ready") return queue(shared);
       try {
-        await l2.store.invalidate(tags);
+        await l2.store.invalidate(shared);
       } catch (err) {
         l2Failed("invalidate", err);
-        queue(tags);
+        queue(shared);
       }
     },
     async settle() {
