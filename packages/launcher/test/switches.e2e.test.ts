@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -16,10 +16,14 @@ const ALL_OFF = {
   RESPONSE_CACHE_ENABLED: "false",
   SUBGRAPH_HTTP_FAST_LANE: "false",
   SUBGRAPH_COMPILED_QUERIES: "false",
+  ROUTER_INTROSPECTION: "false",
+  ROUTER_FIELD_SUGGESTIONS: "false",
+  ROUTER_CSRF_PREVENTION: "false",
+  ROUTER_APQ: "false",
 };
 
 /** Each switch and the counter that moves only when it is on, on the router or on the users subgraph. */
-const OBSERVED: Array<{ name: keyof typeof ALL_OFF; service: "router" | "users"; metric: string }> = [
+const OBSERVED: Array<{ name: string; service: "router" | "users"; metric: string }> = [
   { name: "ROUTER_HTTP_FAST_LANE", service: "router", metric: "plaza_router_graphql_fast_lane_requests_total" },
   { name: "ROUTER_SINGLE_FETCH_DIRECT", service: "router", metric: "plaza_router_single_fetch_direct_total" },
   { name: "RESPONSE_CACHE_ENABLED", service: "router", metric: "plaza_router_response_cache_lookups_total" },
@@ -55,13 +59,49 @@ async function exercise(routerUrl: string): Promise<void> {
   }
 }
 
-async function observed(running: Running): Promise<Record<string, number>> {
+async function gql(
+  routerUrl: string,
+  body: unknown,
+): Promise<{ data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> }> {
+  const res = await fetch(`${routerUrl}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return (await res.json()) as never;
+}
+
+/** Switches seen in what a client gets rather than in a metric: true when the mechanism is at work. */
+const BEHAVIOURS: Record<string, (routerUrl: string) => Promise<boolean>> = {
+  ROUTER_INTROSPECTION: async (url) => (await gql(url, { query: "{ __schema { queryType { name } } }" })).data !== undefined,
+  ROUTER_FIELD_SUGGESTIONS: async (url) =>
+    (await gql(url, { query: '{ userByHandl(handle: "x") { id } }' })).errors?.[0]?.message.includes("Did you mean") ?? false,
+  // A form POST (no JSON content type, no preflight-forcing header) is what a cross-site page can send.
+  ROUTER_CSRF_PREVENTION: async (url) => {
+    const res = await fetch(`${url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `query=${encodeURIComponent("{ __typename }")}`,
+    });
+    return (await res.text()).includes("CSRF_ERROR");
+  },
+  ROUTER_APQ: async (url) => {
+    const query = "{ __typename }";
+    const persistedQuery = { version: 1, sha256Hash: createHash("sha256").update(query).digest("hex") };
+    await gql(url, { query, extensions: { persistedQuery } });
+    return (await gql(url, { extensions: { persistedQuery } })).data !== undefined;
+  },
+};
+
+async function observed(running: Running): Promise<{ metrics: Record<string, number>; behaviours: Record<string, boolean> }> {
   await exercise(running.routerUrl);
-  const values: Record<string, number> = {};
+  const metrics: Record<string, number> = {};
   for (const { name, service, metric } of OBSERVED) {
-    values[name] = await metricSum(service === "router" ? running.routerUrl : running.usersUrl, metric);
+    metrics[name] = await metricSum(service === "router" ? running.routerUrl : running.usersUrl, metric);
   }
-  return values;
+  const behaviours: Record<string, boolean> = {};
+  for (const [name, probe] of Object.entries(BEHAVIOURS)) behaviours[name] = await probe(running.routerUrl);
+  return { metrics, behaviours };
 }
 
 async function inOneProcess(env: Record<string, string>): Promise<Running> {
@@ -160,8 +200,11 @@ describe.each([
     started.push(on, off);
     const [whenOn, whenOff] = [await observed(on), await observed(off)];
     for (const { name } of OBSERVED) {
-      expect({ name, value: whenOn[name]! > 0 }).toEqual({ name, value: true });
-      expect({ name, value: whenOff[name] }).toEqual({ name, value: 0 });
+      expect({ name, value: whenOn.metrics[name]! > 0 }).toEqual({ name, value: true });
+      expect({ name, value: whenOff.metrics[name] }).toEqual({ name, value: 0 });
+    }
+    for (const name of Object.keys(BEHAVIOURS)) {
+      expect({ name, on: whenOn.behaviours[name], off: whenOff.behaviours[name] }).toEqual({ name, on: true, off: false });
     }
   });
 });
