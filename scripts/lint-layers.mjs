@@ -27,23 +27,22 @@ const result = typeof output === "string" ? JSON.parse(output) : output;
 
 const deepImports = [];
 for (const module of result.modules) {
-  if (module.source.startsWith("node_modules/")) continue;
+  if (module.source.startsWith("node_modules/") || module.source in DEEP_IMPORT_ALLOW_LIST) continue;
   for (const dependency of module.dependencies) {
     if (!dependency.dependencyTypes.some((type) => type.startsWith("npm")) || !DEEP.test(dependency.module)) continue;
-    if (module.source in DEEP_IMPORT_ALLOW_LIST) continue;
-    deepImports.push({
-      type: "dependency",
-      from: module.source,
-      to: dependency.resolved,
-      rule: { name: "no-deep-third-party-imports", severity: "error" },
-      comment: `deep import "${dependency.module}": import the package's public entry, or add the file to DEEP_IMPORT_ALLOW_LIST in scripts/lint-layers.mjs with a reason`,
-    });
+    deepImports.push({ from: module.source, module: dependency.module });
   }
 }
-result.summary.violations.push(...deepImports);
-result.summary.error += deepImports.length;
 
 const report = await format(result, { outputType: "err-long" });
 process.stdout.write(typeof report.output === "string" ? report.output : "");
-for (const violation of deepImports) process.stdout.write(`  ${violation.from}: ${violation.comment}\n`);
-process.exitCode = result.summary.error > 0 ? 1 : 0;
+for (const { from, module } of deepImports) {
+  process.stdout.write(
+    `  error no-deep-third-party-imports: ${from} → ${module}\n` +
+      "    Import the package's public entry; a file that must reach an internal goes on DEEP_IMPORT_ALLOW_LIST\n" +
+      "    in scripts/lint-layers.mjs, with its reason.\n\n",
+  );
+}
+if (deepImports.length > 0)
+  process.stdout.write(`x ${deepImports.length} deep third-party import(s) outside the allow-list.\n\n`);
+process.exitCode = result.summary.error > 0 || deepImports.length > 0 ? 1 : 0;
