@@ -28,7 +28,7 @@ import {
   startRedis,
   terminateProcess,
   type ServiceName,
-} from "@plaza/testkit/services/index";
+} from "@plaza/testkit/services";
 
 const RUN_DIR = join(repoRoot, "infra", "local", ".run");
 const STATE_FILE = join(RUN_DIR, "state.json");

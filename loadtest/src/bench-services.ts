@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { createPostgresPool } from "@plaza/sharding";
-import { startKafka, startPostgres, startRedis } from "@plaza/testkit/services/index";
+import { startKafka, startPostgres, startRedis } from "@plaza/testkit/services";
 import { freePort, repoRoot } from "./process-stack.ts";
 
 export interface BenchServices {

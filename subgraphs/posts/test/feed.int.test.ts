@@ -8,6 +8,7 @@ import { createFanOut, type FanOut } from "../src/application/fan-out.ts";
 import { createFeedReader, type FeedPage } from "../src/application/feed.ts";
 import type { FollowGraph } from "../src/application/ports/follow-graph.port.ts";
 import type { PostRepository } from "../src/application/ports/post-repository.port.ts";
+import { postCreated, postDeleted } from "../src/application/post-events.ts";
 import type { TimelineStore } from "../src/application/ports/timeline-store.port.ts";
 import type { FeedPosition } from "../src/domain/feed-position.ts";
 import type { Post } from "../src/domain/post.ts";
@@ -62,7 +63,7 @@ describe("home feed: fan-out, pull-merge, rebuild and paging (PGlite + memory ti
 
   /** createPost, then the PostCreated handler, as the fan-out consumer would run it. */
   async function publish(authorId: string, body = "post"): Promise<Post> {
-    const post = await posts.create({ authorId, body });
+    const post = await posts.create({ authorId, body }, postCreated);
     await fanOut.postCreated({ postId: post.id, authorId, body: post.body, createdAt: post.createdAt.toISOString() });
     return post;
   }
@@ -116,11 +117,11 @@ describe("home feed: fan-out, pull-merge, rebuild and paging (PGlite + memory ti
     await follow(fan, author);
     const [p1, p2, p3, p4] = [await publish(author), await publish(author), await publish(author), await publish(author)];
     // Deleted with its event handled: gone from the timeline.
-    await posts.delete(p4!.id, author);
+    await posts.delete(p4!.id, author, postDeleted(p4!.id, author));
     await fanOut.postDeleted({ postId: p4!.id, authorId: author });
     expect((await timelines.page(fan, 10, null)).entries.map((e) => e.postId)).not.toContain(p4!.id);
     // Deleted but its event not handled yet: the entry is still there, the feed skips it.
-    await posts.delete(p3!.id, author);
+    await posts.delete(p3!.id, author, postDeleted(p3!.id, author));
     const page = await read(fan, 2);
     expect(page.edges.map((e) => e.post.id)).toEqual([p2!.id, p1!.id]);
     expect(page.hasNextPage).toBe(false);
@@ -145,7 +146,7 @@ describe("home feed: fan-out, pull-merge, rebuild and paging (PGlite + memory ti
     expect(all).toHaveLength(8);
 
     async function postEvent(authorId: string) {
-      const post = await posts.create({ authorId, body: "star post" });
+      const post = await posts.create({ authorId, body: "star post" }, postCreated);
       return { postId: post.id, authorId, body: post.body, createdAt: post.createdAt.toISOString() };
     }
   });

@@ -4,6 +4,7 @@ import { createPrismaFollowGraph } from "../src/adapters/prisma/prisma-follow-gr
 import { createPrismaPostRepository } from "../src/adapters/prisma/prisma-post-repository.ts";
 import type { FollowChange, FollowGraph } from "../src/application/ports/follow-graph.port.ts";
 import type { PostRepository } from "../src/application/ports/post-repository.port.ts";
+import { postCreated, postDeleted } from "../src/application/post-events.ts";
 import type { PostsTestShards } from "./support.ts";
 
 let eventCounter = 0;
@@ -39,7 +40,7 @@ export function runRepositoriesContract(name: string, open: () => Promise<PostsT
       it("creates a post on its author's shard, stamped with its id's time, with one PostCreated event", async () => {
         const author = newUser();
         const before = outboxWrites;
-        const post = await posts.create({ authorId: author, body: "hello 😀" });
+        const post = await posts.create({ authorId: author, body: "hello 😀" }, postCreated);
         expect(db.shards.router.bucketOfId(post.id)).toBe(db.shards.router.bucketOfId(author));
         expect(post).toMatchObject({ authorId: author, body: "hello 😀" });
         expect(post.createdAt).toEqual(idTime(post.id));
@@ -56,18 +57,19 @@ export function runRepositoriesContract(name: string, open: () => Promise<PostsT
       });
 
       it("answers null for unknown and malformed ids, keeping batch order", async () => {
-        const post = await posts.create({ authorId: newUser(), body: "x" });
+        const post = await posts.create({ authorId: newUser(), body: "x" }, postCreated);
         expect(await posts.findByIds([db.shards.router.newId(), "nope", post.id, ""])).toEqual([null, null, post, null]);
       });
 
       it("deletes only the author's own post, once, with one PostDeleted event", async () => {
         const author = newUser();
-        const post = await posts.create({ authorId: author, body: "bye" });
-        expect(await posts.delete(post.id, newUser())).toBe(false);
+        const post = await posts.create({ authorId: author, body: "bye" }, postCreated);
+        const stranger = newUser();
+        expect(await posts.delete(post.id, stranger, postDeleted(post.id, stranger))).toBe(false);
         expect(await posts.findByIds([post.id])).toEqual([post]);
-        expect(await posts.delete(post.id, author)).toBe(true);
-        expect(await posts.delete(post.id, author)).toBe(false);
-        expect(await posts.delete("malformed", author)).toBe(false);
+        expect(await posts.delete(post.id, author, postDeleted(post.id, author))).toBe(true);
+        expect(await posts.delete(post.id, author, postDeleted(post.id, author))).toBe(false);
+        expect(await posts.delete("malformed", author, postDeleted("malformed", author))).toBe(false);
         expect(await posts.findByIds([post.id])).toEqual([null]);
         expect(await eventsOf("PostDeleted", post.id)).toHaveLength(1);
       });
@@ -75,8 +77,8 @@ export function runRepositoriesContract(name: string, open: () => Promise<PostsT
       it("lists an author's posts newest first with keyset pages", async () => {
         const author = newUser();
         const created = [];
-        for (let i = 0; i < 5; i++) created.push(await posts.create({ authorId: author, body: `p${i}` }));
-        await posts.create({ authorId: newUser(), body: "someone else" });
+        for (let i = 0; i < 5; i++) created.push(await posts.create({ authorId: author, body: `p${i}` }, postCreated));
+        await posts.create({ authorId: newUser(), body: "someone else" }, postCreated);
         const seen: string[] = [];
         let after: { createdAt: Date; id: string } | null = null;
         for (let page = 0; page < 5; page++) {
@@ -94,7 +96,7 @@ export function runRepositoriesContract(name: string, open: () => Promise<PostsT
         const authors = [0, 1, 0, 1, 0, 1].map(newUserOn);
         const created = [];
         for (let round = 0; round < 2; round++) {
-          for (const author of authors) created.push(await posts.create({ authorId: author, body: `${round}` }));
+          for (const author of authors) created.push(await posts.create({ authorId: author, body: `${round}` }, postCreated));
         }
         const newestFirst = created.map((p) => p.id).reverse();
         const all = await posts.recentByAuthors(authors, 100, null);

@@ -3,6 +3,7 @@ import { createPrismaSessionStore } from "../src/adapters/prisma/prisma-session-
 import { createPrismaUserRepository } from "../src/adapters/prisma/prisma-user-repository.ts";
 import type { SessionStore } from "../src/application/ports/session-store.port.ts";
 import type { UserRepository } from "../src/application/ports/user-repository.port.ts";
+import { sessionRevoked, tokensRevoked, userRegistered } from "../src/application/user-events.ts";
 import type { UsersTestShards } from "./support.ts";
 
 let counter = 0;
@@ -28,7 +29,7 @@ export function runSessionStoreContract(name: string, open: () => Promise<UsersT
       (await db.outbox()).filter((row) => row.type === type && row.key === userId);
 
     it("a new user's tokens are at version 0 and active; unknown and malformed ids have no user", async () => {
-      const user = await users.create(newUser());
+      const user = await users.create(newUser(), userRegistered);
       expect(await sessions.tokenVersion(user.id)).toBe(0);
       expect(await sessions.status(user.id, "sid-1", 0)).toBe("active");
       expect(await sessions.status(user.id, null, 0)).toBe("active");
@@ -37,13 +38,14 @@ export function runSessionStoreContract(name: string, open: () => Promise<UsersT
       expect(await sessions.tokenVersion(ghost)).toBeNull();
       expect(await sessions.status(ghost, "sid-1", 0)).toBe("no-user");
       expect(await sessions.status("not-an-id", "sid-1", 0)).toBe("no-user");
-      expect(await sessions.revokeAll(ghost)).toBeNull();
+      expect(await sessions.revokeAll(ghost, tokensRevoked(ghost))).toBeNull();
     });
 
     it("revokes one session, once (idempotent, one SessionRevoked), leaving the others active", async () => {
-      const user = await users.create(newUser());
-      await sessions.revokeSession(user.id, "sid-a", inAnHour());
-      await sessions.revokeSession(user.id, "sid-a", inAnHour());
+      const user = await users.create(newUser(), userRegistered);
+      const expiresAt = inAnHour();
+      await sessions.revokeSession(user.id, "sid-a", expiresAt, sessionRevoked(user.id, "sid-a", expiresAt));
+      await sessions.revokeSession(user.id, "sid-a", expiresAt, sessionRevoked(user.id, "sid-a", expiresAt));
       expect(await sessions.status(user.id, "sid-a", 0)).toBe("revoked");
       expect(await sessions.status(user.id, "sid-b", 0)).toBe("active");
       const events = await eventsOf("SessionRevoked", user.id);
@@ -52,9 +54,9 @@ export function runSessionStoreContract(name: string, open: () => Promise<UsersT
     });
 
     it("revokeAll bumps the version: every older token is revoked, new ones are issued under the new version", async () => {
-      const user = await users.create(newUser());
-      expect(await sessions.revokeAll(user.id)).toBe(1);
-      expect(await sessions.revokeAll(user.id)).toBe(2);
+      const user = await users.create(newUser(), userRegistered);
+      expect(await sessions.revokeAll(user.id, tokensRevoked(user.id))).toBe(1);
+      expect(await sessions.revokeAll(user.id, tokensRevoked(user.id))).toBe(2);
       expect(await sessions.tokenVersion(user.id)).toBe(2);
       expect(await sessions.status(user.id, "sid-old", 0)).toBe("revoked");
       expect(await sessions.status(user.id, "sid-new", 2)).toBe("active");
@@ -63,9 +65,11 @@ export function runSessionStoreContract(name: string, open: () => Promise<UsersT
     });
 
     it("a sign-out sweeps the user's revocations of tokens that expired anyway", async () => {
-      const user = await users.create(newUser());
-      await sessions.revokeSession(user.id, "sid-expired", new Date(Date.now() - 1_000));
-      await sessions.revokeSession(user.id, "sid-live", inAnHour());
+      const user = await users.create(newUser(), userRegistered);
+      const expired = new Date(Date.now() - 1_000);
+      const live = inAnHour();
+      await sessions.revokeSession(user.id, "sid-expired", expired, sessionRevoked(user.id, "sid-expired", expired));
+      await sessions.revokeSession(user.id, "sid-live", live, sessionRevoked(user.id, "sid-live", live));
       const shard = db.shards.router.forId(user.id)!;
       const rows = await shard.client.revokedSession.findMany({ where: { userId: user.id } });
       expect(rows.map((row) => row.sessionId)).toEqual(["sid-live"]);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PlazaError } from "@plaza/kit";
 import { createPrismaUserRepository } from "../src/adapters/prisma/prisma-user-repository.ts";
 import type { UserRepository } from "../src/application/ports/user-repository.port.ts";
+import * as userEvents from "../src/application/user-events.ts";
 import type { UsersTestShards } from "./support.ts";
 
 let counter = 0;
@@ -41,7 +42,7 @@ export function runUserRepositoryContract(
 
     it("creates a user findable by id, email and handle, with one UserRegistered event", async () => {
       const input = newUser();
-      const user = await repo.create(input);
+      const user = await repo.create(input, userEvents.userRegistered);
       expect(user).toMatchObject({ handle: input.handle, email: input.email, followerCount: 0 });
       expect(await repo.findByIds([user.id])).toEqual([user]);
       expect((await repo.findByEmail(input.email))?.passwordHash).toBe("hash");
@@ -52,31 +53,37 @@ export function runUserRepositoryContract(
     });
 
     it("answers null for unknown and malformed ids, keeping batch order", async () => {
-      const user = await repo.create(newUser());
+      const user = await repo.create(newUser(), userEvents.userRegistered);
       const unknown = db.shards.router.newId();
       expect(await repo.findByIds([unknown, "not-an-id", user.id, ""])).toEqual([null, null, user, null]);
     });
 
     it("rejects a duplicate email with CONFLICT and releases the new handle", async () => {
       const first = newUser();
-      await repo.create(first);
+      await repo.create(first, userEvents.userRegistered);
       const handle = unique("h");
-      expect(await codeOf(repo.create({ ...newUser(handle), email: first.email }))).toEqual({ code: "CONFLICT", field: "email" });
+      expect(await codeOf(repo.create({ ...newUser(handle), email: first.email }, userEvents.userRegistered))).toEqual({
+        code: "CONFLICT",
+        field: "email",
+      });
       expect(await repo.findIdByHandle(handle)).toBeNull();
       expect((await eventsOf("UserRegistered")).filter((e) => e.payload.payload.handle === handle)).toHaveLength(0);
     });
 
     it("rejects a duplicate handle with CONFLICT", async () => {
       const first = newUser();
-      await repo.create(first);
-      expect(await codeOf(repo.create({ ...newUser(), handle: first.handle }))).toEqual({ code: "CONFLICT", field: "handle" });
+      await repo.create(first, userEvents.userRegistered);
+      expect(await codeOf(repo.create({ ...newUser(), handle: first.handle }, userEvents.userRegistered))).toEqual({
+        code: "CONFLICT",
+        field: "handle",
+      });
     });
 
     it("lets exactly one of many concurrent sign-ups for one handle win, across shards", async () => {
       const handle = unique("race");
       // Different emails spread the users over both shards; the handle's shard decides.
       const attempts = Array.from({ length: 8 }, (_, i) =>
-        repo.create({ ...newUser(), email: `${handle}-${i}@example.com`, handle }),
+        repo.create({ ...newUser(), email: `${handle}-${i}@example.com`, handle }, userEvents.userRegistered),
       );
       const results = await Promise.allSettled(attempts);
       const won = results.filter((r) => r.status === "fulfilled");
@@ -89,10 +96,10 @@ export function runUserRepositoryContract(
     });
 
     it("follows idempotently: one edge, one event, counts on both sides", async () => {
-      const a = await repo.create(newUser());
-      const b = await repo.create(newUser());
-      expect(await repo.follow(a.id, b.id)).toEqual({ created: true });
-      expect(await repo.follow(a.id, b.id)).toEqual({ created: false });
+      const a = await repo.create(newUser(), userEvents.userRegistered);
+      const b = await repo.create(newUser(), userEvents.userRegistered);
+      expect(await repo.follow(a.id, b.id, userEvents.followed(a.id, b.id))).toEqual({ created: true });
+      expect(await repo.follow(a.id, b.id, userEvents.followed(a.id, b.id))).toEqual({ created: false });
       await Promise.all([repo.reconcileFollowerIndex(a.id, b.id), repo.reconcileFollowerIndex(a.id, b.id)]);
       const [a2, b2] = await repo.findByIds([a.id, b.id]);
       expect(a2?.followingCount).toBe(1);
@@ -102,8 +109,8 @@ export function runUserRepositoryContract(
       const followed = (await eventsOf("Followed")).filter((e) => e.key === a.id);
       expect(followed).toHaveLength(1);
 
-      expect(await repo.unfollow(a.id, b.id)).toEqual({ removed: true });
-      expect(await repo.unfollow(a.id, b.id)).toEqual({ removed: false });
+      expect(await repo.unfollow(a.id, b.id, userEvents.unfollowed(a.id, b.id))).toEqual({ removed: true });
+      expect(await repo.unfollow(a.id, b.id, userEvents.unfollowed(a.id, b.id))).toEqual({ removed: false });
       await repo.reconcileFollowerIndex(a.id, b.id);
       const [a3, b3] = await repo.findByIds([a.id, b.id]);
       expect([a3?.followingCount, b3?.followerCount]).toEqual([0, 0]);
@@ -112,11 +119,11 @@ export function runUserRepositoryContract(
     });
 
     it("paginates followers newest first with stable cursors", async () => {
-      const star = await repo.create(newUser());
+      const star = await repo.create(newUser(), userEvents.userRegistered);
       const fans = [];
       for (let i = 0; i < 5; i++) {
-        const fan = await repo.create(newUser());
-        await repo.follow(fan.id, star.id);
+        const fan = await repo.create(newUser(), userEvents.userRegistered);
+        await repo.follow(fan.id, star.id, userEvents.followed(fan.id, star.id));
         await repo.reconcileFollowerIndex(fan.id, star.id);
         fans.push(fan.id);
       }
@@ -133,11 +140,11 @@ export function runUserRepositoryContract(
     });
 
     it("updates a profile with one ProfileUpdated event; unknown users give null", async () => {
-      const user = await repo.create(newUser());
-      const updated = await repo.updateProfile(user.id, { displayName: "New Name", bio: "hello" });
+      const user = await repo.create(newUser(), userEvents.userRegistered);
+      const updated = await repo.updateProfile(user.id, { displayName: "New Name", bio: "hello" }, userEvents.profileUpdated);
       expect(updated).toMatchObject({ displayName: "New Name", bio: "hello" });
       expect((await eventsOf("ProfileUpdated")).filter((e) => e.key === user.id)).toHaveLength(1);
-      expect(await repo.updateProfile(db.shards.router.newId(), { bio: "x" })).toBeNull();
+      expect(await repo.updateProfile(db.shards.router.newId(), { bio: "x" }, userEvents.profileUpdated)).toBeNull();
     });
   });
 }

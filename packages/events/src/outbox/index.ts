@@ -1,6 +1,6 @@
 export { OUTBOX_TABLE_DDL, OUTBOX_TABLE_STATEMENTS } from "./outbox-ddl.ts";
 export type { SqlClient, SqlExecutor, SqlTransactionOptions } from "./sql-client.ts";
-export { writeOutbox } from "./write-outbox.ts";
+export { writeOutbox, type OutboxEvents } from "./write-outbox.ts";
 export {
   createOutboxRelay,
   type DrainResult,

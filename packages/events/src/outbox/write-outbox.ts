@@ -3,6 +3,13 @@ import { parseEventWithDefinition, type ParsedEvent } from "../parse-event.ts";
 import { eventRegistry, type EventRegistry } from "../registry.ts";
 import type { SqlExecutor } from "./sql-client.ts";
 
+/**
+ * The events a use case announces for a change, handed with the change to the repository that stores it (its
+ * outbox port). The repository calls it inside the change's transaction, only once the change happened, with what
+ * the transaction produced (`outcome`), and writes what it returns to the outbox in that same transaction.
+ */
+export type OutboxEvents<T = void> = (outcome: T) => readonly EventEnvelope[];
+
 /** Postgres allows 65,535 bind parameters per statement; 6 per row. */
 const ROWS_PER_INSERT = 1_000;
 

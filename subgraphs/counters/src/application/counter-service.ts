@@ -1,5 +1,6 @@
 import { createEvent, CounterIncremented, PostLiked, PostUnliked } from "@plaza/events";
-import { badUserInput, notFound, PlazaError, rateLimited, unauthenticated, type RateLimiter } from "@plaza/kit";
+import type { RateLimiter } from "@plaza/kit";
+import { badUserInput, notFound, PlazaError, rateLimited, unauthenticated } from "@plaza/kit/domain-errors";
 import {
   assertIncrementable,
   counterKeyString,

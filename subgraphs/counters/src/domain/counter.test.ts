@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PlazaError } from "@plaza/kit";
+import { PlazaError } from "@plaza/kit/domain-errors";
 import {
   assertIncrementable,
   counterKeyString,

@@ -1,4 +1,4 @@
-import { badUserInput, forbidden } from "@plaza/kit";
+import { badUserInput, forbidden } from "@plaza/kit/domain-errors";
 
 export const COUNTER_TYPES = ["LIKE", "VIEW", "SHARE"] as const;
 export type CounterType = (typeof COUNTER_TYPES)[number];

@@ -1,6 +1,7 @@
-import { forbidden } from "@plaza/kit";
+import { forbidden } from "@plaza/kit/domain-errors";
 import { normalizeBody, type Post } from "../domain/post.ts";
 import type { PostRepository } from "./ports/post-repository.port.ts";
+import { postCreated, postDeleted } from "./post-events.ts";
 import { requireViewer } from "./viewer.ts";
 
 export async function createPost(
@@ -10,7 +11,7 @@ export async function createPost(
 ): Promise<Post> {
   const authorId = requireViewer(viewerId);
   const body = normalizeBody(input.body, deps.maxBodyLength);
-  return deps.posts.create({ authorId, body });
+  return deps.posts.create({ authorId, body }, postCreated);
 }
 
 /** True when the post was deleted now; false when it does not exist (deleting is idempotent). */
@@ -19,5 +20,5 @@ export async function deletePost(posts: PostRepository, viewerId: string | null,
   const [post] = await posts.findByIds([postId]);
   if (!post) return false;
   if (post.authorId !== authorId) throw forbidden("You can only delete your own posts");
-  return posts.delete(postId, authorId);
+  return posts.delete(postId, authorId, postDeleted(postId, authorId));
 }

@@ -1,4 +1,4 @@
-import { unauthenticated } from "@plaza/kit";
+import { unauthenticated } from "@plaza/kit/domain-errors";
 
 export function requireViewer(viewerId: string | null): string {
   if (!viewerId) throw unauthenticated();

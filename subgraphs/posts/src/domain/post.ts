@@ -1,4 +1,4 @@
-import { badUserInput } from "@plaza/kit";
+import { badUserInput } from "@plaza/kit/domain-errors";
 
 export interface Post {
   id: string;

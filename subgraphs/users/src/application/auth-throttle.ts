@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
-import { ipRateLimitKey, rateLimited, type RateLimitDecision, type RateLimiter } from "@plaza/kit";
+import type { RateLimitDecision, RateLimiter } from "@plaza/kit";
+import { ipRateLimitKey } from "@plaza/kit/client-ip";
+import { rateLimited } from "@plaza/kit/domain-errors";
 
 /**
  * The limits on sign-in and sign-up, each one RateLimiter (GCRA: a burst, then a steady refill):

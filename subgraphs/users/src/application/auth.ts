@@ -1,9 +1,10 @@
-import { PlazaError } from "@plaza/kit";
+import { PlazaError } from "@plaza/kit/domain-errors";
 import { checkPassword, normalizeDisplayName, normalizeEmail, normalizeHandle, type User } from "../domain/user.ts";
 import type { AuthThrottle } from "./auth-throttle.ts";
 import type { PasswordHasher } from "./ports/password-hasher.port.ts";
 import type { IssuedToken, TokenIssuer } from "./ports/token-issuer.port.ts";
 import type { UserRepository } from "./ports/user-repository.port.ts";
+import { userRegistered } from "./user-events.ts";
 
 export interface AuthDeps {
   users: UserRepository;
@@ -27,7 +28,8 @@ export async function signUp(
   const password = checkPassword(input.password);
   // After the cheap checks (a typo costs no sign-up), before the hash and the insert.
   await deps.throttle.beforeSignUp(clientIp);
-  const user = await deps.users.create({ email, handle, displayName, passwordHash: await deps.hasher.hash(password) });
+  const passwordHash = await deps.hasher.hash(password);
+  const user = await deps.users.create({ email, handle, displayName, passwordHash }, userRegistered);
   return { ...(await deps.tokens.issue(user.id)), user };
 }
 

@@ -1,6 +1,7 @@
-import { badUserInput, notFound, unauthenticated } from "@plaza/kit";
+import { badUserInput, notFound, unauthenticated } from "@plaza/kit/domain-errors";
 import { normalizeBio, normalizeDisplayName, type User } from "../domain/user.ts";
 import type { ProfilePatch, UserRepository } from "./ports/user-repository.port.ts";
+import { followed, profileUpdated, unfollowed } from "./user-events.ts";
 
 export function requireViewer(viewerId: string | null): string {
   if (!viewerId) throw unauthenticated();
@@ -19,7 +20,7 @@ export async function updateProfile(
     patch.displayName = normalizeDisplayName(input.displayName);
   }
   if (input.bio !== undefined) patch.bio = normalizeBio(input.bio);
-  const user = await users.updateProfile(id, patch);
+  const user = await users.updateProfile(id, patch, profileUpdated);
   if (!user) throw notFound("Viewer no longer exists");
   return user;
 }
@@ -29,13 +30,13 @@ export async function follow(users: UserRepository, viewerId: string | null, use
   if (followerId === userId) throw badUserInput("userId", "You cannot follow yourself");
   const [target] = await users.findByIds([userId]);
   if (!target) throw notFound("User not found");
-  await users.follow(followerId, userId);
+  await users.follow(followerId, userId, followed(followerId, userId));
   await users.reconcileFollowerIndex(followerId, userId);
 }
 
 export async function unfollow(users: UserRepository, viewerId: string | null, userId: string): Promise<void> {
   const followerId = requireViewer(viewerId);
   if (followerId === userId) throw badUserInput("userId", "You cannot unfollow yourself");
-  await users.unfollow(followerId, userId);
+  await users.unfollow(followerId, userId, unfollowed(followerId, userId));
   await users.reconcileFollowerIndex(followerId, userId);
 }

@@ -1,6 +1,7 @@
 import type { InternalIdentity } from "@plaza/kit";
 import { requireViewer } from "./profile.ts";
 import type { SessionStore } from "./ports/session-store.port.ts";
+import { sessionRevoked, tokensRevoked } from "./user-events.ts";
 
 /**
  * Sign-out. The router vouches for the viewer's token (its session id and expiry) in the signed identity header;
@@ -9,15 +10,17 @@ import type { SessionStore } from "./ports/session-store.port.ts";
 export async function signOut(sessions: SessionStore, identity: InternalIdentity): Promise<boolean> {
   const userId = requireViewer(identity.viewerId);
   if (identity.sessionId === undefined || identity.tokenExp === undefined) {
-    await sessions.revokeAll(userId);
+    await sessions.revokeAll(userId, tokensRevoked(userId));
     return true;
   }
-  await sessions.revokeSession(userId, identity.sessionId, new Date(identity.tokenExp * 1000));
+  const expiresAt = new Date(identity.tokenExp * 1000);
+  await sessions.revokeSession(userId, identity.sessionId, expiresAt, sessionRevoked(userId, identity.sessionId, expiresAt));
   return true;
 }
 
 export async function signOutEverywhere(sessions: SessionStore, identity: InternalIdentity): Promise<boolean> {
-  await sessions.revokeAll(requireViewer(identity.viewerId));
+  const userId = requireViewer(identity.viewerId);
+  await sessions.revokeAll(userId, tokensRevoked(userId));
   return true;
 }
 

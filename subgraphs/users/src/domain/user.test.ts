@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PlazaError } from "@plaza/kit";
+import { PlazaError } from "@plaza/kit/domain-errors";
 import { checkPassword, normalizeBio, normalizeDisplayName, normalizeEmail, normalizeHandle } from "./user.ts";
 
 function fieldOf(fn: () => unknown): { code: string; field: unknown } {

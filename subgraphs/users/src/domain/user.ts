@@ -1,4 +1,4 @@
-import { badUserInput } from "@plaza/kit";
+import { badUserInput } from "@plaza/kit/domain-errors";
 
 /** A user as the rest of the service sees it (no credentials). */
 export interface User {

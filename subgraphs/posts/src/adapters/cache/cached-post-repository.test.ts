@@ -37,7 +37,7 @@ describe("cached post repository", () => {
     expect(await cached.findByIds([b.id, a.id])).toEqual([b, a]);
     expect(loads).toHaveLength(1);
 
-    expect(await cached.delete(a.id, author)).toBe(true);
+    expect(await cached.delete(a.id, author, () => [])).toBe(true);
     expect(await cached.findByIds([a.id, b.id])).toEqual([null, b]);
   });
 

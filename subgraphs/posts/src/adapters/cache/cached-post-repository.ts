@@ -27,8 +27,8 @@ export function createCachedPostRepository(options: CachedPostRepositoryOptions)
     },
     evict: (ids, source) => cache.evict(ids, source),
     findByIds: (ids) => cache.getMany(ids),
-    create: (input) => inner.create(input),
-    delete: (postId, authorId) => cache.evictAfter([postId], () => inner.delete(postId, authorId)),
+    create: (input, events) => inner.create(input, events),
+    delete: (postId, authorId, events) => cache.evictAfter([postId], () => inner.delete(postId, authorId, events)),
     listByAuthor: (authorId, first, after) => inner.listByAuthor(authorId, first, after),
     recentByAuthors: (authorIds, limit, after) => inner.recentByAuthors(authorIds, limit, after),
   };

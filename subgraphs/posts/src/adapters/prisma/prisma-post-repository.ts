@@ -1,4 +1,4 @@
-import { createEvent, writeOutbox, PostCreated, PostDeleted } from "@plaza/events";
+import { writeOutbox } from "@plaza/events";
 import { idTime, type Shard, type ShardRouter } from "@plaza/sharding";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Post } from "../../domain/post.ts";
@@ -22,26 +22,26 @@ export interface PrismaPostRepositoryDeps {
 
 export function createPrismaPostRepository({ shards, onOutboxWrite }: PrismaPostRepositoryDeps): PostRepository {
   return {
-    async create({ authorId, body }) {
+    async create({ authorId, body }, events) {
       // The post lives in its author's bucket: User.posts is one shard's query and the id routes post(id).
       const id = shards.newIdBeside(authorId);
       const createdAt = idTime(id)!;
       const post = await shards.forId(id)!.client.$transaction(async (tx) => {
-        const row = await tx.post.create({ data: { id, authorId, body, createdAt } });
-        await writeOutbox(tx, [createEvent(PostCreated, id, { postId: id, authorId, body, createdAt: createdAt.toISOString() })]);
-        return toPost(row);
+        const post = toPost(await tx.post.create({ data: { id, authorId, body, createdAt } }));
+        await writeOutbox(tx, events(post));
+        return post;
       });
       onOutboxWrite?.();
       return post;
     },
 
-    async delete(postId, authorId) {
+    async delete(postId, authorId, events) {
       const shard = shards.forId(postId);
       if (!shard) return false;
       const deleted = await shard.client.$transaction(async (tx) => {
         const { count } = await tx.post.deleteMany({ where: { id: postId, authorId } });
         if (count === 0) return false;
-        await writeOutbox(tx, [createEvent(PostDeleted, postId, { postId, authorId, deletedAt: new Date().toISOString() })]);
+        await writeOutbox(tx, events());
         return true;
       });
       if (deleted) onOutboxWrite?.();

@@ -1,3 +1,4 @@
+import type { OutboxEvents } from "@plaza/events";
 import type { Post } from "../../domain/post.ts";
 import type { FeedPosition } from "../../domain/feed-position.ts";
 
@@ -7,14 +8,14 @@ export interface PostPage {
 }
 
 /**
- * Persistence of posts, sharded by author. Each write and the event announcing it are stored atomically
- * (transactional outbox): the repository emits PostCreated and PostDeleted itself.
+ * Persistence of posts, sharded by author. Each write and the events the use case announces for it (`events`,
+ * built by the application layer: PostCreated, PostDeleted) are stored atomically (transactional outbox).
  */
 export interface PostRepository {
   /** Stores a validated body as a new post of `authorId`, on the author's shard. */
-  create(input: { authorId: string; body: string }): Promise<Post>;
-  /** Deletes the post if `authorId` wrote it; false when there was nothing of theirs to delete. */
-  delete(postId: string, authorId: string): Promise<boolean>;
+  create(input: { authorId: string; body: string }, events: OutboxEvents<Post>): Promise<Post>;
+  /** Deletes the post if `authorId` wrote it; false (and no events) when there was nothing of theirs to delete. */
+  delete(postId: string, authorId: string, events: OutboxEvents): Promise<boolean>;
   /** Aligned with `ids`; null for unknown or malformed ids. One query per shard. */
   findByIds(ids: readonly string[]): Promise<Array<Post | null>>;
   /** One author's posts, newest first, after a (createdAt, id) position. One shard. */

@@ -90,9 +90,9 @@ describe("cached user repository", () => {
     const fake = fakeRepository();
     const cache = createCachedUserRepository({ inner: fake.repo, maxEntries: 10, ttlMs: 60_000 });
     await cache.findByIds(["a", "b"]);
-    await cache.updateProfile("a", { displayName: "new a" });
+    await cache.updateProfile("a", { displayName: "new a" }, () => []);
     expect((await cache.findByIds(["a"]))[0]?.displayName).toBe("new a");
-    await cache.follow("a", "b");
+    await cache.follow("a", "b", () => []);
     await cache.findByIds(["a", "b"]);
     expect(fake.calls).toEqual([["a", "b"], ["a"], ["a", "b"]]);
   });

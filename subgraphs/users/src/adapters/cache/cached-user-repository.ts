@@ -26,13 +26,14 @@ export function createCachedUserRepository(options: CachedUserRepositoryOptions)
     },
     evict: (ids, source) => cache.evict(ids, source),
     findByIds: (ids) => cache.getMany(ids),
-    create: (user) => inner.create(user),
+    create: (user, events) => inner.create(user, events),
     findByEmail: (email) => inner.findByEmail(email),
     findIdByHandle: (handle) => inner.findIdByHandle(handle),
-    updateProfile: (id, patch) => cache.evictAfter([id], () => inner.updateProfile(id, patch)),
-    follow: (followerId, followeeId) => cache.evictAfter([followerId, followeeId], () => inner.follow(followerId, followeeId)),
-    unfollow: (followerId, followeeId) =>
-      cache.evictAfter([followerId, followeeId], () => inner.unfollow(followerId, followeeId)),
+    updateProfile: (id, patch, events) => cache.evictAfter([id], () => inner.updateProfile(id, patch, events)),
+    follow: (followerId, followeeId, events) =>
+      cache.evictAfter([followerId, followeeId], () => inner.follow(followerId, followeeId, events)),
+    unfollow: (followerId, followeeId, events) =>
+      cache.evictAfter([followerId, followeeId], () => inner.unfollow(followerId, followeeId, events)),
     reconcileFollowerIndex: (followerId, followeeId) =>
       cache.evictAfter([followerId, followeeId], () => inner.reconcileFollowerIndex(followerId, followeeId)),
     listFollowers: (userId, first, after) => inner.listFollowers(userId, first, after),

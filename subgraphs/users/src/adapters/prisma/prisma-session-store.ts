@@ -1,4 +1,4 @@
-import { createEvent, writeOutbox, SessionRevoked, TokensRevoked } from "@plaza/events";
+import { writeOutbox } from "@plaza/events";
 import type { Shard, ShardRouter } from "@plaza/sharding";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { SessionStatus, SessionStore } from "../../application/ports/session-store.port.ts";
@@ -29,7 +29,7 @@ export function createPrismaSessionStore({ shards, onOutboxWrite }: PrismaSessio
       return user.tokenVersion !== tokenVersion || revoked ? "revoked" : "active";
     },
 
-    async revokeSession(userId, sessionId, expiresAt) {
+    async revokeSession(userId, sessionId, expiresAt, events) {
       const db = shards.forId(userId)?.client;
       if (!db) return;
       const now = new Date();
@@ -41,20 +41,13 @@ export function createPrismaSessionStore({ shards, onOutboxWrite }: PrismaSessio
           skipDuplicates: true,
         });
         if (count === 0) return false;
-        await writeOutbox(tx, [
-          createEvent(SessionRevoked, userId, {
-            userId,
-            sessionId,
-            expiresAt: expiresAt.toISOString(),
-            revokedAt: now.toISOString(),
-          }),
-        ]);
+        await writeOutbox(tx, events({ revokedAt: now }));
         return true;
       });
       if (wrote) onOutboxWrite?.();
     },
 
-    async revokeAll(userId) {
+    async revokeAll(userId, events) {
       const db = shards.forId(userId)?.client;
       if (!db) return null;
       const version = await db.$transaction(async (tx) => {
@@ -65,13 +58,7 @@ export function createPrismaSessionStore({ shards, onOutboxWrite }: PrismaSessio
             throw err;
           });
         if (!updated) return null;
-        await writeOutbox(tx, [
-          createEvent(TokensRevoked, userId, {
-            userId,
-            tokenVersion: updated.tokenVersion,
-            revokedAt: new Date().toISOString(),
-          }),
-        ]);
+        await writeOutbox(tx, events({ tokenVersion: updated.tokenVersion }));
         return updated.tokenVersion;
       });
       if (version !== null) onOutboxWrite?.();

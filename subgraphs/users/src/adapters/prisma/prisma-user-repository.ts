@@ -1,12 +1,4 @@
-import {
-  createEvent,
-  writeOutbox,
-  UserRegistered,
-  ProfileUpdated,
-  Followed,
-  Unfollowed,
-  type EventEnvelope,
-} from "@plaza/events";
+import { writeOutbox, type EventEnvelope } from "@plaza/events";
 import { decodeOptionalCursor, encodeCursor, type CursorPosition, type Shard, type ShardRouter } from "@plaza/sharding";
 import { badUserInput, conflict } from "@plaza/kit";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
@@ -57,7 +49,10 @@ export interface PrismaUserRepositoryDeps {
 }
 
 export function createPrismaUserRepository({ shards, onOutboxWrite }: PrismaUserRepositoryDeps): UserRepository {
-  const inTx = async <T>(client: PrismaClient, work: (tx: Tx) => Promise<{ result: T; events: EventEnvelope[] }>): Promise<T> => {
+  const inTx = async <T>(
+    client: PrismaClient,
+    work: (tx: Tx) => Promise<{ result: T; events: readonly EventEnvelope[] }>,
+  ): Promise<T> => {
     const { result, events } = await client.$transaction(async (tx) => {
       const out = await work(tx);
       if (out.events.length) await writeOutbox(tx, out.events);
@@ -133,7 +128,7 @@ export function createPrismaUserRepository({ shards, onOutboxWrite }: PrismaUser
   }
 
   const repository: UserRepository = {
-    async create(input: NewUser) {
+    async create(input: NewUser, events) {
       // The user lives on the shard of its email, so email uniqueness is one shard's unique index.
       const shard = shards.forKey(input.email);
       const id = shards.newIdForKey(input.email);
@@ -142,17 +137,7 @@ export function createPrismaUserRepository({ shards, onOutboxWrite }: PrismaUser
         return await inTx(shard.client, async (tx) => {
           const row = await tx.user.create({ data: { id, ...input } });
           const user = toUser(row);
-          return {
-            result: user,
-            events: [
-              createEvent(UserRegistered, id, {
-                userId: id,
-                handle: user.handle,
-                displayName: user.displayName,
-                createdAt: user.createdAt.toISOString(),
-              }),
-            ],
-          };
+          return { result: user, events: events(user) };
         });
       } catch (err) {
         // Release the handle so a failed sign-up does not hold it.
@@ -181,52 +166,36 @@ export function createPrismaUserRepository({ shards, onOutboxWrite }: PrismaUser
       return row?.userId ?? null;
     },
 
-    async updateProfile(id, patch: ProfilePatch) {
+    async updateProfile(id, patch: ProfilePatch, events) {
       const shard = shards.forId(id);
       if (!shard) return null;
       return inTx(shard.client, async (tx) => {
         const updated = await tx.user.updateMany({ where: { id }, data: patch });
         if (updated.count === 0) return { result: null, events: [] };
         const user = toUser((await tx.user.findUnique({ where: { id } }))!);
-        return {
-          result: user,
-          events: [
-            createEvent(ProfileUpdated, id, {
-              userId: id,
-              displayName: user.displayName,
-              bio: user.bio,
-              updatedAt: new Date().toISOString(),
-            }),
-          ],
-        };
+        return { result: user, events: events(user) };
       });
     },
 
-    async follow(followerId, followeeId) {
+    async follow(followerId, followeeId, events) {
       const shard = shards.forId(followerId);
       if (!shard) return { created: false };
       return inTx<{ created: boolean }>(shard.client, async (tx) => {
         const inserted = await tx.following.createMany({ data: [{ followerId, followeeId }], skipDuplicates: true });
         if (inserted.count === 0) return { result: { created: false }, events: [] };
         await tx.user.update({ where: { id: followerId }, data: { followingCount: { increment: 1 } } });
-        return {
-          result: { created: true },
-          events: [createEvent(Followed, followerId, { followerId, followeeId, followedAt: new Date().toISOString() })],
-        };
+        return { result: { created: true }, events: events() };
       });
     },
 
-    async unfollow(followerId, followeeId) {
+    async unfollow(followerId, followeeId, events) {
       const shard = shards.forId(followerId);
       if (!shard) return { removed: false };
       return inTx<{ removed: boolean }>(shard.client, async (tx) => {
         const deleted = await tx.following.deleteMany({ where: { followerId, followeeId } });
         if (deleted.count === 0) return { result: { removed: false }, events: [] };
         await tx.user.update({ where: { id: followerId }, data: { followingCount: { decrement: 1 } } });
-        return {
-          result: { removed: true },
-          events: [createEvent(Unfollowed, followerId, { followerId, followeeId, unfollowedAt: new Date().toISOString() })],
-        };
+        return { result: { removed: true }, events: events() };
       });
     },
 

@@ -1,3 +1,4 @@
+import type { OutboxEvents } from "@plaza/events";
 import type { User, UserWithCredentials } from "../../domain/user.ts";
 
 export interface NewUser {
@@ -18,19 +19,19 @@ export interface EdgePage {
 }
 
 /**
- * Persistence of users and follow edges. Each write and the domain event announcing it are stored atomically
- * (transactional outbox), so the repository is the unit of work: it emits UserRegistered, ProfileUpdated,
- * Followed and Unfollowed itself, and only when something actually changed.
+ * Persistence of users and follow edges. Each write and the events the use case announces for it (`events`, built
+ * by the application layer) are stored atomically (transactional outbox): the repository is the unit of work and
+ * writes the events in the change's transaction, and only when something actually changed.
  */
 export interface UserRepository {
   /** Throws CONFLICT (field email or handle) when either is taken on any shard. */
-  create(user: NewUser): Promise<User>;
+  create(user: NewUser, events: OutboxEvents<User>): Promise<User>;
   findByIds(ids: readonly string[]): Promise<Array<User | null>>;
   findByEmail(email: string): Promise<UserWithCredentials | null>;
   findIdByHandle(handle: string): Promise<string | null>;
-  updateProfile(id: string, patch: ProfilePatch): Promise<User | null>;
-  follow(followerId: string, followeeId: string): Promise<{ created: boolean }>;
-  unfollow(followerId: string, followeeId: string): Promise<{ removed: boolean }>;
+  updateProfile(id: string, patch: ProfilePatch, events: OutboxEvents<User>): Promise<User | null>;
+  follow(followerId: string, followeeId: string, events: OutboxEvents): Promise<{ created: boolean }>;
+  unfollow(followerId: string, followeeId: string, events: OutboxEvents): Promise<{ removed: boolean }>;
   /** Makes the followee-side index agree with the follower-side truth (idempotent, order-safe). */
   reconcileFollowerIndex(followerId: string, followeeId: string): Promise<void>;
   listFollowers(userId: string, first: number, after: string | null): Promise<EdgePage>;
