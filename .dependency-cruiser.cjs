@@ -48,6 +48,15 @@ module.exports = {
       to: { path: "^packages/kit/src/index\\.ts$", dependencyTypesNot: ["type-only"] },
     },
     {
+      name: "router-federation-behind-engine",
+      comment:
+        "Only the router's federation engine (router/src/engine/, README there) uses Apollo's federation packages; " +
+        "the rest of the router talks to the engine port.",
+      severity: "error",
+      from: { path: "^router/src/", pathNot: "^router/src/engine/" },
+      to: { path: "^node_modules/@apollo/" },
+    },
+    {
       name: "no-subgraph-imports-another",
       comment: "Subgraphs talk through the supergraph and events, never through each other's code.",
       severity: "error",
