@@ -2,7 +2,9 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/generated/**", "**/.data/**", "infra/local/.cache/**", "**/dist/**"] },
+  {
+    ignores: ["**/node_modules/**", "**/generated/**", "**/*.generated.ts", "**/.data/**", "infra/local/.cache/**", "**/dist/**"],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -11,11 +11,11 @@ import { composeSupergraph } from "../src/schema/compose.ts";
 import { startTestSubgraph } from "./test-subgraph.ts";
 
 export const JWT_SECRET = "cache-e2e-jwt-secret-0123456789abcdefghij";
-export const INTERNAL_AUTH_KEY = "cache-e2e-internal-key-0123456789abcdefgh";
+const INTERNAL_AUTH_KEY = "cache-e2e-internal-key-0123456789abcdefgh";
 export const logger = createLogger({ service: "cache-e2e", level: process.env.TEST_LOG_LEVEL ?? "silent" });
 
 /** Two subgraphs: `User` is resolved by both, so a `user` query costs one fetch to each. */
-export const accountsSdl = /* GraphQL */ `
+const accountsSdl = /* GraphQL */ `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
   type User @key(fields: "id") {
     id: ID!
@@ -34,7 +34,7 @@ export const accountsSdl = /* GraphQL */ `
   }
 `;
 
-export const notesSdl = /* GraphQL */ `
+const notesSdl = /* GraphQL */ `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
   type User @key(fields: "id") {
     id: ID!
@@ -43,7 +43,7 @@ export const notesSdl = /* GraphQL */ `
 `;
 
 /** In-memory data behind the fake subgraphs, with fetch counters and an optional gate that holds fetches. */
-export class FakeUsers {
+class FakeUsers {
   names = new Map<string, string>([
     ["u1", "Ada"],
     ["u2", "Brian"],
@@ -141,7 +141,7 @@ export async function startFakeSubgraphs(): Promise<FakeSubgraphs> {
   };
 }
 
-export function testPolicy(): ResponseCachePolicy {
+function testPolicy(): ResponseCachePolicy {
   return {
     defaultTtlMs: 60_000,
     defaultScope: "PUBLIC",
@@ -163,7 +163,7 @@ export interface CacheTestRouter {
   close(): Promise<void>;
 }
 
-export interface CachedResponse {
+interface CachedResponse {
   status: number;
   cache: string | null;
   json: { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };

@@ -20,10 +20,10 @@ import { composeSupergraph } from "../src/schema/compose.ts";
 import type { SubscriptionOptions } from "../src/subscriptions/subscription-options.ts";
 
 export const JWT_SECRET = "subs-jwt-secret-0123456789abcdefghijklmnop";
-export const INTERNAL_AUTH_KEY = "subs-internal-key-0123456789abcdefghijklm";
-export const logger = createLogger({ service: "subscriptions-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
+const INTERNAL_AUTH_KEY = "subs-internal-key-0123456789abcdefghijklm";
+const logger = createLogger({ service: "subscriptions-test", level: process.env.TEST_LOG_LEVEL ?? "silent" });
 
-export const liveSdl = /* GraphQL */ `
+const liveSdl = /* GraphQL */ `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
   type Query {
     liveInfo: String
@@ -51,7 +51,7 @@ export const liveSdl = /* GraphQL */ `
   }
 `;
 
-export const extrasSdl = /* GraphQL */ `
+const extrasSdl = /* GraphQL */ `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
   type Query {
     extrasInfo: String
@@ -68,7 +68,7 @@ export const extrasSdl = /* GraphQL */ `
   }
 `;
 
-export interface Item {
+interface Item {
   id: string;
   channel: string;
   title: string;
@@ -285,7 +285,7 @@ export async function startExtrasSubgraph(): Promise<ExtrasSubgraph> {
   };
 }
 
-export function composeTestSupergraph(): string {
+function composeTestSupergraph(): string {
   const composed = composeSupergraph([
     { name: "live", url: "http://live.invalid/graphql", sdl: liveSdl },
     { name: "extras", url: "http://extras.invalid/graphql", sdl: extrasSdl },

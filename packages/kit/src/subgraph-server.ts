@@ -28,10 +28,17 @@ export interface BaseContext {
   logger: Logger;
 }
 
+/**
+ * Resolvers by type name. Subgraphs type theirs with the `Resolvers` GraphQL Code Generator writes from their schema
+ * (`npm run codegen`), which checks every field, argument, parent and the context; `GraphQLResolverMap` cannot describe
+ * `__resolveReference` (no args parameter), so only the shape is required here.
+ */
+export type SubgraphResolvers = Readonly<Record<string, object | undefined>>;
+
 export interface SubgraphServerOptions<C extends BaseContext> {
   service: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<C>;
+  resolvers: SubgraphResolvers;
   logger: Logger;
   metrics: ServiceMetrics;
   health: Health;

@@ -1,7 +1,7 @@
 import type { Kafka } from "kafkajs";
 import { uniqueName } from "@plaza/testkit";
 
-export interface ObservedEvent {
+interface ObservedEvent {
   type: string;
   aggregateId: string;
   payload: Record<string, unknown>;

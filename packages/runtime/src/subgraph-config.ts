@@ -40,8 +40,8 @@ export function subgraphServerSwitches(config: z.infer<typeof commonSubgraphEnv>
 }
 
 /**
- * The service's own settings plus its shard settings (`<SERVICE>_DATABASE_SHARD_URLS`, `DATABASE_SHARD_URLS`,
- * or embedded PGlite), with every problem of both reported in one EnvError.
+ * The service's own settings plus its shard settings (`<SERVICE>_DATABASE_SHARD_URLS` or embedded PGlite; a
+ * shared `DATABASE_SHARD_URLS` is refused), with every problem of both reported in one EnvError.
  */
 export function loadSubgraphConfig<S extends z.ZodType>(
   service: string,

@@ -27,7 +27,6 @@ import {
   type SqlClient,
 } from "./sql-client.ts";
 import { redactUrl } from "./shard-config.ts";
-import { pgliteForPrismaAdapter } from "./pglite-adapter-bridge.ts";
 import { openPglite } from "./pglite-open.ts";
 
 export type { SqlDriverAdapterFactory };
@@ -167,9 +166,7 @@ async function openPgliteShard(dir: string, index: number, withAdapter: boolean)
   if (!inMemory) unlock = lockPgliteDir(dir);
   try {
     const db = await openPglite(dir);
-    const adapter = withAdapter
-      ? (new PrismaPGlite((await pgliteForPrismaAdapter(db)) as never) as unknown as SqlDriverAdapterFactory)
-      : undefined;
+    const adapter = withAdapter ? new PrismaPGlite(db) : undefined;
     return { name, index, kind: "pglite", location: dir, sql: createPgliteSqlClient(db, unlock), adapter };
   } catch (error) {
     unlock?.();

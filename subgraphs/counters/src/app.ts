@@ -33,7 +33,7 @@ export function buildCountersApp(deps: CountersAppDeps): SubgraphServer {
   return createSubgraphServer<CountersContext>({
     service: "counters",
     typeDefs: countersTypeDefs,
-    resolvers: resolvers as never,
+    resolvers,
     logger: deps.logger,
     metrics: deps.metrics,
     health: deps.health,

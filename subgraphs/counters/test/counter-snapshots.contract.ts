@@ -10,7 +10,7 @@ import type { LogBatch } from "../src/application/ports/counter-log.port.ts";
 import type { CounterSnapshots } from "../src/application/ports/counter-snapshots.port.ts";
 
 /** Two migrated counters shards: real Postgres databases, or in-memory PGlite (the embedded default). */
-export async function openCountersTestShards(kind: "postgres" | "pglite") {
+async function openCountersTestShards(kind: "postgres" | "pglite") {
   const databases: TestDatabase[] =
     kind === "postgres" ? await Promise.all([0, 1].map(() => createTestDatabase("counters"))) : [];
   const shards: PrismaShards<PrismaClient> = await createPrismaShards({

@@ -8,7 +8,7 @@ import { createTestDatabase, testInfra, uniqueName, waitFor, type TestDatabase }
 import { loadCountersConfig } from "../src/env.ts";
 import { startCountersService, type CountersService } from "../src/service.ts";
 
-export interface GqlResult<T = Record<string, unknown>> {
+interface GqlResult<T = Record<string, unknown>> {
   status: number;
   data?: T | null;
   errors?: Array<{ message: string; extensions?: { code?: string; field?: string; retryAfterSeconds?: number } }>;

@@ -32,7 +32,7 @@ export function buildPostsApp(deps: PostsAppDeps): SubgraphServer {
   return createSubgraphServer<PostsContext>({
     service: "posts",
     typeDefs: postsTypeDefs,
-    resolvers: resolvers as never,
+    resolvers,
     logger: deps.logger,
     metrics: deps.metrics,
     health: deps.health,

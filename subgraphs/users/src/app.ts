@@ -45,7 +45,7 @@ export function buildUsersApp(deps: UsersAppDeps): SubgraphServer {
   return createSubgraphServer<UsersContext>({
     service: "users",
     typeDefs: usersTypeDefs,
-    resolvers: resolvers as never,
+    resolvers,
     logger: deps.logger,
     metrics: deps.metrics,
     health: deps.health,

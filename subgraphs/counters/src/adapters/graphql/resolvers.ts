@@ -10,6 +10,7 @@ import {
 import type { IncrementInput, PostCountsView } from "../../application/counter-service.ts";
 import { coalesce } from "../../application/coalesce.ts";
 import type { CountersContext } from "./context.ts";
+import type { Resolvers } from "./resolvers-types.generated.ts";
 
 type KeyArgs = { resourceId: string; type: CounterType };
 
@@ -26,7 +27,7 @@ async function loadCounter(key: CounterKey, ctx: CountersContext): Promise<Count
   return shown({ ...key, value: await ctx.counterLoader.load(counterKeyString(key)) });
 }
 
-export const resolvers = {
+export const resolvers: Resolvers = {
   Query: {
     counter: (_: unknown, args: KeyArgs, ctx: CountersContext) => loadCounter(keyOf(args), ctx),
     counters: async (_: unknown, args: { keys: KeyArgs[] }, ctx: CountersContext) => {
@@ -56,7 +57,11 @@ export const resolvers = {
 
   Subscription: {
     counterChanged: {
-      subscribe: async (_: unknown, args: KeyArgs, ctx: CountersContext) => {
+      subscribe: async (
+        _: unknown,
+        args: KeyArgs,
+        ctx: CountersContext,
+      ): Promise<AsyncIterableIterator<{ counterChanged: Counter }>> => {
         const key = keyOf(args);
         const { services } = ctx;
         const updates = await coalesce<number>({
@@ -80,13 +85,13 @@ export const resolvers = {
           },
           async return() {
             close();
-            return updates.return!();
+            return updates.return!() as Promise<IteratorResult<never>>; // ends: no value
           },
           async throw(error: unknown) {
             close();
-            return updates.throw!(error);
+            return updates.throw!(error) as Promise<IteratorResult<never>>;
           },
-          [Symbol.asyncIterator]() {
+          [Symbol.asyncIterator](this: AsyncIterableIterator<{ counterChanged: Counter }>) {
             return this;
           },
         };

@@ -5,6 +5,7 @@ import { requireViewer } from "../../application/viewer.ts";
 import type { FeedPage } from "../../application/feed.ts";
 import type { PostsContext } from "./context.ts";
 import { decodeAuthorCursor, decodeFeedCursor, encodeAuthorCursor, encodeFeedCursor, pageSize } from "./pagination.ts";
+import type { Resolvers } from "./resolvers-types.generated.ts";
 
 type PageArgs = { first?: number | null; after?: string | null };
 
@@ -15,7 +16,7 @@ function feedConnection(page: FeedPage) {
   };
 }
 
-export const resolvers = {
+export const resolvers: Resolvers = {
   DateTime,
   Query: {
     post: (_: unknown, args: { id: string }, ctx: PostsContext) => ctx.postLoader.load(args.id),

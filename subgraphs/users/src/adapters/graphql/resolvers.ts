@@ -5,6 +5,7 @@ import { follow, requireViewer, unfollow, updateProfile } from "../../applicatio
 import { sessionActive, signOut, signOutEverywhere } from "../../application/sessions.ts";
 import type { EdgePage } from "../../application/ports/user-repository.port.ts";
 import type { UsersContext } from "./context.ts";
+import type { Resolvers } from "./resolvers-types.generated.ts";
 
 export const MAX_PAGE_SIZE = 100;
 
@@ -30,7 +31,7 @@ type PageArgs = { first?: number | null; after?: string | null };
 
 const authPayload = (result: { token: string; expiresAt: Date; user: User }) => result;
 
-export const resolvers = {
+export const resolvers: Resolvers = {
   DateTime,
   Query: {
     me: (_: unknown, __: unknown, ctx: UsersContext) => (ctx.viewerId ? ctx.userLoader.load(ctx.viewerId) : null),
@@ -69,7 +70,7 @@ export const resolvers = {
     },
     follow: async (_: unknown, args: { userId: string }, ctx: UsersContext) => {
       await follow(ctx.users, ctx.viewerId, args.userId);
-      return ctx.userLoader.clear(args.userId).load(args.userId);
+      return (await ctx.userLoader.clear(args.userId).load(args.userId))!; // follow() has just found this user
     },
     unfollow: async (_: unknown, args: { userId: string }, ctx: UsersContext) => {
       await unfollow(ctx.users, ctx.viewerId, args.userId);
