@@ -321,4 +321,3 @@ export function createSubscriptionWsServer(deps: SubscriptionWsServerDeps): Subs
   };
 }
 
-export type { Context as GraphQLWsContext };

@@ -16,7 +16,7 @@ export interface UsersAppDeps {
   users: UserRepository;
   hasher: PasswordHasher;
   tokens: TokenIssuer;
-  /** Sign-in and sign-up limits (createAuthThrottle; `unthrottled` for none). */
+  /** Sign-in and sign-up limits (createAuthThrottle). */
   throttle: AuthThrottle;
   /** Token versions and signed-out sessions (signOut, signOutEverywhere, the router's session checks). */
   sessions: SessionStore;

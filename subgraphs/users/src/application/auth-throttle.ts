@@ -85,9 +85,3 @@ export function createAuthThrottle(limiters: AuthLimiters, opts: { onRateLimited
   };
   return throttle;
 }
-
-/** No limits (unit tests of other behaviour, tools that sign up users directly). */
-export const unthrottled: AuthThrottle = {
-  beforeSignIn: async () => ({ succeeded: async () => undefined }),
-  beforeSignUp: async () => undefined,
-};

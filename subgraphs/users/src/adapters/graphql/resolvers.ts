@@ -1,7 +1,7 @@
 import { badUserInput, DateTime } from "@plaza/kit";
 import { normalizeHandle, type User } from "../../domain/user.ts";
 import { signUp } from "../../application/auth.ts";
-import { follow, requireViewer, unfollow, updateProfile } from "../../application/profile.ts";
+import { follow, unfollow, updateProfile } from "../../application/profile.ts";
 import { sessionActive, signOut, signOutEverywhere } from "../../application/sessions.ts";
 import type { EdgePage } from "../../application/ports/user-repository.port.ts";
 import type { UsersContext } from "./context.ts";
@@ -88,4 +88,3 @@ export const resolvers: Resolvers = {
   },
 };
 
-export { requireViewer };
