@@ -320,4 +320,3 @@ export function createSubscriptionWsServer(deps: SubscriptionWsServerDeps): Subs
     },
   };
 }
-

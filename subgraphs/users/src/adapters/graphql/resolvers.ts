@@ -87,4 +87,3 @@ export const resolvers: Resolvers = {
       toConnection(await ctx.users.listFollowing(user.id, pageSize(args.first), args.after ?? null), ctx),
   },
 };
-
