@@ -27,6 +27,13 @@ import { openPglite } from "./pglite-open.ts";
 
 type EngineModule = typeof import("@prisma/schema-engine-wasm/schema_engine_bg");
 
+/** The parts of pglite-prisma-adapter's connection we replace or call. */
+interface PgliteConnection {
+  executeScript(script: string): Promise<void>;
+  /** Throws the adapter's DriverAdapterError for a database error (the engine then reports it as such). */
+  onError(error: unknown): never;
+}
+
 export interface SchemaDiffInput {
   /** prisma/<subgraph>/migrations (may not exist yet: then every table is missing). */
   readonly migrationsDir: string;
@@ -96,7 +103,20 @@ export function schemaEngineVersions(): { cli: string; wasm: string } {
 export async function createSchemaDiffer(): Promise<SchemaDiffer> {
   const glue = await loadEngineModule();
   const db = await openPglite("memory://");
-  const adapter = async () => new PrismaPGlite((await pgliteForPrismaAdapter(db)) as never).connect();
+  const adapter = async () => {
+    const bridged = (await pgliteForPrismaAdapter(db)) as Pick<PGlite, "exec">;
+    const connection = (await new PrismaPGlite(bridged as never).connect()) as unknown as PgliteConnection;
+    // pglite-prisma-adapter 0.7.2's executeScript neither waits for the script nor reports its failure (the
+    // rejection goes unhandled and ends the process); the engine applies every migration through it.
+    connection.executeScript = async (script) => {
+      try {
+        await bridged.exec(script);
+      } catch (error) {
+        connection.onError(error);
+      }
+    };
+    return connection;
+  };
   const factory = {
     provider: "postgres",
     adapterName: "@plaza/sharding:pglite-shadow",

@@ -18,7 +18,6 @@ import {
   MAX_SUBGRAPH_NAME_LENGTH,
   newMigrationDirName,
 } from "../migration-names.ts";
-import { createSchemaDiffer, describeDrift, MIGRATION_LOCK, schemaEngineVersions } from "../schema-diff.ts";
 import { defaultRoot } from "./subgraphs.ts";
 
 const USAGE = [
@@ -49,20 +48,32 @@ async function main(): Promise<number> {
     return 0;
   }
   const root = resolve(values.root ?? defaultRoot);
-  const versions = schemaEngineVersions();
+  if (values.check) {
+    const subgraphs = findSubgraphs(root, positionals);
+    if (subgraphs.length === 0) throw new UsageError(`no prisma/<subgraph>/schema.prisma under ${root}`);
+    return check(await loadEngine(), subgraphs);
+  }
+  if (positionals.length !== 2) throw new UsageError(`expected <subgraph> <name>, got ${positionals.length} argument(s)`);
+  const [subgraphName, name] = positionals as [string, string];
+  const problem = identifierProblem("migration name", name, MAX_MIGRATION_NAME_LENGTH);
+  if (problem) throw new UsageError(problem);
+  const [subgraph] = findSubgraphs(root, [subgraphName]);
+  return write(await loadEngine(), root, subgraph!, name);
+}
+
+type Engine = typeof import("../schema-diff.ts");
+
+/** The engine and PGlite modules, loaded only once the arguments are known to be good (they take a while). */
+async function loadEngine(): Promise<Engine> {
+  const engine = await import("../schema-diff.ts");
+  const versions = engine.schemaEngineVersions();
   if (versions.cli !== versions.wasm) {
     throw new Error(
       `@prisma/schema-engine-wasm ${versions.wasm} is not the engine of the installed Prisma CLI (${versions.cli}): ` +
         `pin it to ${versions.cli} in the root package.json`,
     );
   }
-  if (values.check) return check(root, positionals);
-  if (positionals.length !== 2) throw new UsageError(`expected <subgraph> <name>, got ${positionals.length} argument(s)`);
-  const [subgraphName, name] = positionals as [string, string];
-  const problem = identifierProblem("migration name", name, MAX_MIGRATION_NAME_LENGTH);
-  if (problem) throw new UsageError(problem);
-  const [subgraph] = findSubgraphs(root, [subgraphName]);
-  return write(root, subgraph!, name);
+  return engine;
 }
 
 /** prisma/<name>/schema.prisma for every `only` (validated), or for every subgraph that has one. */
@@ -88,9 +99,7 @@ function findSubgraphs(root: string, only: readonly string[]): PrismaSubgraph[] 
   }));
 }
 
-async function check(root: string, only: readonly string[]): Promise<number> {
-  const subgraphs = findSubgraphs(root, only);
-  if (subgraphs.length === 0) throw new UsageError(`no prisma/<subgraph>/schema.prisma under ${root}`);
+async function check({ createSchemaDiffer, describeDrift }: Engine, subgraphs: readonly PrismaSubgraph[]): Promise<number> {
   const differ = await createSchemaDiffer();
   let drifted = 0;
   try {
@@ -109,7 +118,12 @@ async function check(root: string, only: readonly string[]): Promise<number> {
   return drifted > 0 ? 1 : 0;
 }
 
-async function write(root: string, subgraph: PrismaSubgraph, name: string): Promise<number> {
+async function write(
+  { createSchemaDiffer, MIGRATION_LOCK }: Engine,
+  root: string,
+  subgraph: PrismaSubgraph,
+  name: string,
+): Promise<number> {
   const differ = await createSchemaDiffer();
   try {
     const sql = await differ.diff(subgraph);
