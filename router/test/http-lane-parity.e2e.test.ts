@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createHealth, createLogger, signAccessToken } from "@plaza/kit";
-import { buildRouter, type Router } from "../src/app.ts";
-import { createRouterMetrics, type RouterMetrics } from "../src/metrics.ts";
-import { composeSupergraph } from "../src/schema/compose.ts";
-import { startTestSubgraph, type TestSubgraph } from "./test-subgraph.ts";
+import { createLogger, signAccessToken } from "@plaza/kit";
+import {
+  composeTestSupergraph,
+  startTestRouter,
+  startTestSubgraph,
+  type TestRouter,
+  type TestSubgraph,
+} from "./test-subgraph.ts";
 
 // Two routers over one subgraph, one with the HTTP fast lane and one without: every request gets the same status,
 // content type, CORS header and body from both, and the lane takes exactly the requests it says it takes.
@@ -32,8 +35,8 @@ const sdl = /* GraphQL */ `
 `;
 
 let subgraph: TestSubgraph;
-let laned: { router: Router; metrics: RouterMetrics; url: string };
-let plain: { router: Router; metrics: RouterMetrics; url: string };
+let laned: TestRouter;
+let plain: TestRouter;
 let token: string;
 
 beforeAll(async () => {
@@ -55,22 +58,16 @@ beforeAll(async () => {
       Subscription: { ticks: { subscribe: async function* () {}, resolve: (n: number) => n } },
     },
   });
-  const composed = composeSupergraph([{ name: "accounts", url: subgraph.url, sdl }]);
-  if (!composed.ok) throw new Error(`composition failed: ${JSON.stringify(composed.errors)}`);
-  const start = async (httpFastLane: boolean) => {
-    const metrics = createRouterMetrics({ defaultMetrics: false });
-    const router = await buildRouter({
-      supergraphSdl: composed.supergraphSdl,
+  const supergraphSdl = composeTestSupergraph([{ name: "accounts", url: subgraph.url, sdl }]);
+  const start = (httpFastLane: boolean) =>
+    startTestRouter({
+      supergraphSdl,
       jwtSecret: JWT_SECRET,
       internalAuthKey: INTERNAL_AUTH_KEY,
       logger,
-      metrics,
-      health: createHealth(),
       httpFastLane,
       corsOrigins: ["http://app.test"],
     });
-    return { router, metrics, url: `http://127.0.0.1:${await router.listen(0)}/graphql` };
-  };
   [laned, plain] = await Promise.all([start(true), start(false)]);
   token = await signAccessToken(JWT_SECRET, "u1", 600);
 });
