@@ -22,7 +22,6 @@ import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapte
 import type { MigrationList, SchemaEngine } from "@prisma/schema-engine-wasm/schema_engine_bg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { readMigrations } from "./migrate.ts";
-import { pgliteForPrismaAdapter } from "./pglite-adapter-bridge.ts";
 import { openPglite } from "./pglite-open.ts";
 
 type EngineModule = typeof import("@prisma/schema-engine-wasm/schema_engine_bg");
@@ -104,13 +103,12 @@ export async function createSchemaDiffer(): Promise<SchemaDiffer> {
   const glue = await loadEngineModule();
   const db = await openPglite("memory://");
   const adapter = async () => {
-    const bridged = (await pgliteForPrismaAdapter(db)) as Pick<PGlite, "exec">;
-    const connection = (await new PrismaPGlite(bridged as never).connect()) as unknown as PgliteConnection;
+    const connection = (await new PrismaPGlite(db).connect()) as unknown as PgliteConnection;
     // pglite-prisma-adapter 0.7.2's executeScript neither waits for the script nor reports its failure (the
     // rejection goes unhandled and ends the process); the engine applies every migration through it.
     connection.executeScript = async (script) => {
       try {
-        await bridged.exec(script);
+        await db.exec(script);
       } catch (error) {
         connection.onError(error);
       }
@@ -149,15 +147,6 @@ export async function createSchemaDiffer(): Promise<SchemaDiffer> {
   };
 }
 
-/** One-shot convenience: a differ for one diff. */
-export async function diffSchema(input: SchemaDiffInput): Promise<string | null> {
-  const differ = await createSchemaDiffer();
-  try {
-    return await differ.diff(input);
-  } finally {
-    await differ.close();
-  }
-}
 
 async function diffOnce(engine: SchemaEngine, input: SchemaDiffInput): Promise<string | null> {
   const schema = await readFile(input.schemaPath, "utf8");
