@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { GraphQLError, type ExecutionArgs, type ExecutionResult } from "graphql";
-import { CloseCode, handleProtocols, makeServer, type Context } from "graphql-ws";
+import { CloseCode, handleProtocols, makeServer } from "graphql-ws";
 import type { YogaServerInstance } from "graphql-yoga";
 import { WebSocket, WebSocketServer } from "ws";
 import { REQUEST_ID_HEADER, type Logger } from "@plaza/kit";
