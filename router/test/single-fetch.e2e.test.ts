@@ -179,6 +179,7 @@ const CASES: Case[] = [
   },
   { name: "a field from a second subgraph", body: { query: "{ me { id name notes } }" }, auth: true, direct: false },
   { name: "a fragment", body: { query: "{ ...F } fragment F on Query { hello }" }, direct: false },
+  { name: "an operationName matching no operation", body: { query: "query A { hello }", operationName: "Z" }, direct: false },
   { name: "an invalid variable", body: { query: "query E($n: Int!) { echo(n: $n) }", variables: { n: "x" } }, direct: false },
   { name: "an unexpected subgraph error (masked)", body: { query: "{ boom }" }, direct: false },
   { name: "a coded subgraph error", body: { query: "{ hello taken }" }, direct: false },

@@ -155,7 +155,6 @@ const captureFetchAPI = {
  */
 export function createGraphQLFastLane(options: GraphQLFastLaneOptions): (next: NodeHandler) => NodeHandler {
   const { yoga, maxBodyBytes } = options;
-  const operations = new WeakMap<DocumentNode, Map<string, "query" | "mutation" | "subscription" | null>>();
   // Query texts are the client's to choose: every memory of them is bounded by bytes, not only by count.
   const syntaxChecked = createBoundedCache<string, boolean>({
     maxEntries: MAX_REMEMBERED_QUERIES,
@@ -181,18 +180,6 @@ export function createGraphQLFastLane(options: GraphQLFastLaneOptions): (next: N
       syntaxChecked.set(query, ok);
     }
     return ok;
-  }
-
-  function operationType(document: DocumentNode, operationName: string | undefined) {
-    let byName = operations.get(document);
-    if (!byName) operations.set(document, (byName = new Map()));
-    const key = operationName ?? "";
-    let type = byName.get(key);
-    if (type === undefined) {
-      type = getOperationAST(document, operationName)?.operation ?? null;
-      byName.set(key, type);
-    }
-    return type;
   }
 
   /**
@@ -224,7 +211,8 @@ export function createGraphQLFastLane(options: GraphQLFastLaneOptions): (next: N
 
   /** Whether the lane runs this operation: queries and mutations (subscriptions are yoga's). */
   function runnable(document: DocumentNode, operationName: string | undefined): boolean {
-    const type = operationType(document, operationName);
+    // Not remembered per operationName: that is the client's to choose, and a scan of the definitions is cheap.
+    const type = getOperationAST(document, operationName)?.operation;
     return type === "query" || type === "mutation";
   }
 

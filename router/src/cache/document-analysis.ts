@@ -27,6 +27,7 @@ export interface OperationAnalysis {
 }
 
 const UNCACHEABLE: Omit<OperationAnalysis, "kind" | "name" | "rootFields"> = { cacheable: false, scope: "PRIVATE" };
+const INVALID: OperationAnalysis = { kind: "invalid", name: null, rootFields: [], ...UNCACHEABLE };
 
 export interface DocumentAnalyzer {
   /** Analysis of the operation `operationName` selects in `document` (memoized per document object). */
@@ -36,7 +37,7 @@ export interface DocumentAnalyzer {
 export function createDocumentAnalyzer(schema: GraphQLSchema, policy: ResponseCachePolicy): DocumentAnalyzer {
   const privateCoordinates = new Set(policy.private);
   const defaultScope = defaultScopeFor(policy, schema);
-  const byDocument = new WeakMap<DocumentNode, Map<string, OperationAnalysis>>();
+  const byOperation = new WeakMap<OperationDefinitionNode, OperationAnalysis>();
 
   function analyzeOperation(document: DocumentNode, operation: OperationDefinitionNode): OperationAnalysis {
     const kind = operation.operation;
@@ -90,17 +91,11 @@ export function createDocumentAnalyzer(schema: GraphQLSchema, policy: ResponseCa
 
   return {
     analyze(document, operationName) {
-      let perOperation = byDocument.get(document);
-      if (!perOperation) byDocument.set(document, (perOperation = new Map()));
-      const cacheKey = operationName ?? "";
-      let analysis = perOperation.get(cacheKey);
-      if (!analysis) {
-        const operation = getOperationAST(document, operationName ?? undefined);
-        analysis = operation
-          ? analyzeOperation(document, operation)
-          : { kind: "invalid", name: null, rootFields: [], ...UNCACHEABLE };
-        perOperation.set(cacheKey, analysis);
-      }
+      // Keyed by the operation itself: an operationName matching none (the client's to choose) stores nothing.
+      const operation = getOperationAST(document, operationName ?? undefined);
+      if (!operation) return INVALID;
+      let analysis = byOperation.get(operation);
+      if (!analysis) byOperation.set(operation, (analysis = analyzeOperation(document, operation)));
       return analysis;
     },
   };

@@ -68,23 +68,28 @@ const isClean = (response: GatewayResponse): response is GatewayResponse & { dat
  */
 export function createSingleFetchExecutor(deps: SingleFetchExecutorDeps): Execute {
   const { planning, logger } = deps;
-  const plans = new WeakMap<DocumentNode, Map<string, SingleFetch | null>>();
+
+  // Keyed by the operation itself, never by the client's operationName: a name matching no operation stores nothing.
+  const plans = new WeakMap<OperationDefinitionNode, SingleFetch | null>();
 
   function singleFetchOf(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): SingleFetch | null {
-    let byName = plans.get(document);
-    if (!byName) plans.set(document, (byName = new Map()));
-    const key = operationName ?? "";
-    let found = byName.get(key);
+    const definition = getOperationAST(document, operationName);
+    if (!definition) return null;
+    let found = plans.get(definition);
     if (found === undefined) {
-      found = plan(schema, document, operationName);
-      byName.set(key, found);
+      found = plan(schema, document, definition, operationName);
+      plans.set(definition, found);
     }
     return found;
   }
 
-  function plan(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): SingleFetch | null {
-    const definition = getOperationAST(document, operationName);
-    if (!definition || definition.operation === "subscription" || definition.directives?.length) return null;
+  function plan(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    definition: OperationDefinitionNode,
+    operationName: string | undefined,
+  ): SingleFetch | null {
+    if (definition.operation === "subscription" || definition.directives?.length) return null;
     const rootType = schema.getRootType(definition.operation);
     // Fields only, over object types: the only operations whose subgraph data can be the response unchanged.
     const clientShape = rootType && directShapeOf(schema, rootType, definition.selectionSet);
