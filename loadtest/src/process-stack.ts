@@ -110,11 +110,15 @@ export async function startScript(
   return { url, pid: child.pid!, stop: () => stopChild(child) };
 }
 
-/** `entry` under tsx, with BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run). */
+/**
+ * `entry` under tsx, with BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run), run from
+ * BENCH_CHECKOUT when set: another revision's services under this revision's driver, seeding and infrastructure, so
+ * two revisions' runs of one script compare.
+ */
 function spawnNode(entry: string, env: Record<string, string>, options: ScriptOptions = {}): ChildProcess {
   const nodeArgs = [...(process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean), ...(options.nodeArgs ?? [])];
   return spawn(process.execPath, [...nodeArgs, "--import", "tsx", entry], {
-    cwd: options.cwd ?? repoRoot,
+    cwd: options.cwd ?? process.env.BENCH_CHECKOUT ?? repoRoot,
     env,
     stdio: ["ignore", "inherit", "inherit"],
   });

@@ -10,6 +10,8 @@ export interface RouterMetrics extends ServiceMetrics {
   subscriptions: SubscriptionMetrics;
   /** Response cache lookups by level (`l1`, `l2`) and result (`hit`, `miss`). */
   responseCacheLookups: Counter<"level" | "result">;
+  /** The share of first-level hits answered before GraphQL (RESPONSE_CACHE_FAST_PATH): a subset of the lookups' l1 hits. */
+  responseCacheFastPathHits: Counter;
   /** Entities invalidated, by source (`mutation`, `event`). */
   responseCacheInvalidations: Counter<"source">;
   /** Requests or subgraph fetches that joined an identical one in flight instead of running (`response`, `subgraph`). */
@@ -43,6 +45,10 @@ export function createRouterMetrics(opts: { defaultMetrics?: boolean } = {}): Ro
       "level",
       "result",
     ]),
+    responseCacheFastPathHits: base.counter(
+      "response_cache_fast_path_hits_total",
+      "First-level response cache hits answered before GraphQL (also counted in response_cache_lookups_total)",
+    ),
     responseCacheInvalidations: base.counter(
       "response_cache_invalidations_total",
       "Entities invalidated in the response cache, by source",

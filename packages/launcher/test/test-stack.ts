@@ -60,23 +60,30 @@ export async function postToSubgraphBothWays<T>(
   return { lane, yoga };
 }
 
+/** A stack's environment on fresh test databases (each subgraph its own shards), and a way to drop them. */
+export interface StackEnv {
+  env: Record<string, string>;
+  shardUrls: { users: string[]; posts: string[]; counters: string[] };
+  dropDatabases(): Promise<void>;
+}
+
 /**
- * The same wiring as `npm start`, on real Postgres shards (fresh test databases) and the given Kafka brokers
- * (default: the run's shared broker), every port chosen by the OS.
+ * The environment `npm start` gets in the e2e stack: real Postgres shards (fresh test databases), the given Kafka
+ * brokers (default: the run's shared broker), the run's Redis under a key prefix of its own, every port chosen by
+ * the OS, and limits relaxed where tests send from one address.
  */
-export async function startTestStack(
+export async function prepareStackEnv(
   opts: { shards?: number; kafkaBrokers?: string[]; env?: Record<string, string> } = {},
-): Promise<TestStack> {
-  const databases: TestDatabase[] = await Promise.all(
-    Array.from({ length: opts.shards ?? 2 }, () => createTestDatabase("stack")),
-  );
+): Promise<StackEnv> {
+  const shards = opts.shards ?? 2;
+  const create = (prefix: string) => Promise.all(Array.from({ length: shards }, () => createTestDatabase(prefix)));
   // Each subgraph owns its databases, as in production.
-  const postsDatabases: TestDatabase[] = await Promise.all(
-    Array.from({ length: opts.shards ?? 2 }, () => createTestDatabase("stack_posts")),
-  );
-  const countersDatabases: TestDatabase[] = await Promise.all(
-    Array.from({ length: opts.shards ?? 2 }, () => createTestDatabase("stack_counters")),
-  );
+  const [databases, postsDatabases, countersDatabases] = await Promise.all([
+    create("stack"),
+    create("stack_posts"),
+    create("stack_counters"),
+  ]);
+  const urls = (dbs: TestDatabase[]) => dbs.map((db) => db.url);
   const env: Record<string, string> = {
     NODE_ENV: "test",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
@@ -91,9 +98,9 @@ export async function startTestStack(
     COUNTERS_PORT: "0",
     JWT_SECRET: randomBytes(32).toString("hex"),
     INTERNAL_AUTH_KEY: randomBytes(32).toString("hex"),
-    USERS_DATABASE_SHARD_URLS: databases.map((db) => db.url).join(","),
-    POSTS_DATABASE_SHARD_URLS: postsDatabases.map((db) => db.url).join(","),
-    COUNTERS_DATABASE_SHARD_URLS: countersDatabases.map((db) => db.url).join(","),
+    USERS_DATABASE_SHARD_URLS: urls(databases).join(","),
+    POSTS_DATABASE_SHARD_URLS: urls(postsDatabases).join(","),
+    COUNTERS_DATABASE_SHARD_URLS: urls(countersDatabases).join(","),
     KAFKA_BROKERS: (opts.kafkaBrokers ?? testInfra().kafkaBrokers).join(","),
     // Stacks of different test files share the broker and Redis: their consumer groups and keys must not mix.
     KAFKA_GROUP_PREFIX: `${uniqueName("stack")}.`,
@@ -112,6 +119,21 @@ export async function startTestStack(
     USERS_SIGNIN_IP_RATE_LIMIT: "1000000",
     ...opts.env,
   };
+  return {
+    env,
+    shardUrls: { users: urls(databases), posts: urls(postsDatabases), counters: urls(countersDatabases) },
+    async dropDatabases() {
+      await Promise.all([...databases, ...postsDatabases, ...countersDatabases].map((db) => db.drop()));
+    },
+  };
+}
+
+/** The same wiring as `npm start`, in this process, on the environment of `prepareStackEnv`. */
+export async function startTestStack(
+  opts: { shards?: number; kafkaBrokers?: string[]; env?: Record<string, string> } = {},
+): Promise<TestStack> {
+  const prepared = await prepareStackEnv(opts);
+  const { env } = prepared;
   const stack = await startPlazaStack(env, createLogger({ service: "test-stack", level: env.LOG_LEVEL! }));
   return {
     ...stack,
@@ -120,7 +142,7 @@ export async function startTestStack(
       postGraphQL(stack.routerUrl, { query, variables }, token ? { authorization: `Bearer ${token}` } : {}),
     async stop() {
       await stack.stop();
-      await Promise.all([...databases, ...postsDatabases, ...countersDatabases].map((db) => db.drop()));
+      await prepared.dropDatabases();
     },
   };
 }

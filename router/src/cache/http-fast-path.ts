@@ -24,7 +24,7 @@ export interface HttpFastPathOptions {
   verifiedTokens: VerifiedTokens;
   graphqlPath: string;
   maxBodyBytes: number;
-  metrics: Pick<RouterMetrics, "responseCacheLookups" | "operationDuration" | "operationLabel">;
+  metrics: Pick<RouterMetrics, "responseCacheLookups" | "responseCacheFastPathHits" | "operationDuration" | "operationLabel">;
   /** The CORS headers yoga would add for this origin (none for origins the policy does not allow). */
   corsHeaders(origin: string | undefined): OutgoingHttpHeaders | undefined;
   /** Whether `x-plaza-cache-debug: 1` is answered with `x-plaza-cache` (off in production). */
@@ -138,6 +138,7 @@ export function createHttpFastPath(options: HttpFastPathOptions): (next: NodeHan
     const entry = cache.l1.get(key);
     if (!entry) return false;
     l1Hit.inc();
+    metrics.responseCacheFastPathHits.inc();
 
     const headers: OutgoingHttpHeaders = {
       "content-type": contentType,
