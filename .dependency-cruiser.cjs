@@ -48,6 +48,15 @@ module.exports = {
       to: { path: "^packages/kit/src/index\\.ts$", dependencyTypesNot: ["type-only"] },
     },
     {
+      name: "application-events-contracts-only",
+      comment:
+        "The @plaza/events barrel loads the Kafka and outbox adapters; the application imports event definitions, " +
+        "the bus port and pure helpers from @plaza/events/contracts, and only types from the barrel.",
+      severity: "error",
+      from: { path: "^subgraphs/[^/]+/src/application/", pathNot: TESTS },
+      to: { path: "^packages/events/src/index\\.ts$", dependencyTypesNot: ["type-only"] },
+    },
+    {
       name: "router-federation-behind-engine",
       comment:
         "Only the router's federation engine (router/src/engine/, README there) uses Apollo's federation packages; " +

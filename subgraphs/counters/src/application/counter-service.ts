@@ -1,4 +1,4 @@
-import { createEvent, CounterIncremented, PostLiked, PostUnliked } from "@plaza/events";
+import { createEvent, CounterIncremented, PostLiked, PostUnliked } from "@plaza/events/contracts";
 import type { RateLimiter } from "@plaza/kit";
 import { badUserInput, notFound, PlazaError, rateLimited, unauthenticated } from "@plaza/kit/domain-errors";
 import {

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { backoffDelay, errorMessage, sleep, type DeadLetterReason } from "@plaza/events";
+import { backoffDelay, errorMessage, sleep, type DeadLetterReason } from "@plaza/events/contracts";
 import type { CounterLog, LogBatch, LogConsumer, LoggedEvent } from "./ports/counter-log.port.ts";
 import type { CounterSnapshots } from "./ports/counter-snapshots.port.ts";
 

@@ -1,4 +1,4 @@
-import { createEvent, PostCreated, PostDeleted, type OutboxEvents } from "@plaza/events";
+import { createEvent, PostCreated, PostDeleted, type OutboxEvents } from "@plaza/events/contracts";
 import type { Post } from "../domain/post.ts";
 
 // The posts subgraph's events, decided here (application layer) and handed to the repository that makes the

@@ -7,7 +7,7 @@ import {
   Unfollowed,
   UserRegistered,
   type OutboxEvents,
-} from "@plaza/events";
+} from "@plaza/events/contracts";
 import type { User } from "../domain/user.ts";
 
 // The users subgraph's events, decided here (application layer) and handed to the repository that makes the

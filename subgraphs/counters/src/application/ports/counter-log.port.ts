@@ -1,4 +1,4 @@
-import type { DeadLetterReason, EventEnvelope } from "@plaza/events";
+import type { DeadLetterReason, EventEnvelope } from "@plaza/events/contracts";
 import type { LogPosition } from "./counter-store.port.ts";
 
 export interface LoggedEvent {

@@ -1,4 +1,4 @@
-import type { OutboxEvents } from "@plaza/events";
+import type { OutboxEvents } from "@plaza/events/contracts";
 import type { Post } from "../../domain/post.ts";
 import type { FeedPosition } from "../../domain/feed-position.ts";
 

@@ -1,4 +1,4 @@
-import type { OutboxEvents } from "@plaza/events";
+import type { OutboxEvents } from "@plaza/events/contracts";
 
 /** What a session check finds for one token. */
 export type SessionStatus = "active" | "revoked" | "no-user";

@@ -1,4 +1,4 @@
-import type { OutboxEvents } from "@plaza/events";
+import type { OutboxEvents } from "@plaza/events/contracts";
 import type { User, UserWithCredentials } from "../../domain/user.ts";
 
 export interface NewUser {
