@@ -70,6 +70,14 @@ export function runChatRepositoriesContract(name: string, open: () => Promise<Ch
       expect((await conversations.messagesBefore(group.id, 100, 3)).map((m) => m.seq)).toEqual([2, 1]);
       const [found] = await conversations.findByIds([group.id]);
       expect(found!.lastSeq).toBe(30);
+      const other = await conversations.startGroup({ starterId: members[0]!, memberIds: members }, conversationStarted);
+      const bySeq = await conversations.findMessagesBySeq([
+        { conversationId: group.id, seq: 30 },
+        { conversationId: other.id, seq: 0 },
+        { conversationId: group.id, seq: 1 },
+        { conversationId: "garbage", seq: 1 },
+      ]);
+      expect(bySeq.map((m) => m?.seq ?? null)).toEqual([30, null, 1, null]);
       const events = await eventsOf("MessageSent", group.id);
       expect(events.map((e) => (e.payload.payload as { seq: number }).seq).sort((x, y) => x - y)).toHaveLength(30);
     });

@@ -23,7 +23,7 @@ export interface ChatContext extends BaseContext {
   messageLoader: DataLoader<string, Message | null>;
   /** The viewer's unread count of each conversation: one inbox query for a whole page. */
   unreadLoader: DataLoader<Conversation, number, string>;
-  /** Each conversation's newest message. */
+  /** Each conversation's newest message (its `lastSeq`): one query per shard for a page. */
   lastMessageLoader: DataLoader<Conversation, Message | null, string>;
 }
 
@@ -42,14 +42,10 @@ export function createChatContext(services: ChatServices) {
     ),
     lastMessageLoader: new DataLoader(
       (conversations: readonly Conversation[]) =>
-        Promise.all(
-          conversations.map(async (conversation) =>
-            conversation.lastSeq === 0
-              ? null
-              : ((await services.conversations.messagesBefore(conversation.id, 1, null))[0] ?? null),
-          ),
+        services.conversations.findMessagesBySeq(
+          conversations.map((conversation) => ({ conversationId: conversation.id, seq: conversation.lastSeq })),
         ),
-      { cacheKeyFn: (conversation) => conversation.id },
+      { cacheKeyFn: (conversation) => conversation.id, maxBatchSize: 500 },
     ),
   });
 }

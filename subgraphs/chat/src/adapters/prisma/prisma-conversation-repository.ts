@@ -147,6 +147,20 @@ export function createPrismaConversationRepository({
       );
     },
 
+    async findMessagesBySeq(keys) {
+      const groups = shards.groupByShard(keys, (key) => shards.bucketOfId(key.conversationId));
+      const found = new Map<string, Message>();
+      await Promise.all(
+        groups.map(async ({ shard, items }) => {
+          const rows = await shard.client.message.findMany({
+            where: { OR: items.map(({ conversationId, seq }) => ({ conversationId, seq })) },
+          });
+          for (const row of rows) found.set(`${row.conversationId}:${row.seq}`, row);
+        }),
+      );
+      return keys.map((key) => found.get(`${key.conversationId}:${key.seq}`) ?? null);
+    },
+
     async messagesBefore(conversationId, limit, beforeSeq) {
       const shard = shards.forId(conversationId);
       if (!shard || limit <= 0) return [];

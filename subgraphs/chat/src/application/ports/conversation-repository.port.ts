@@ -31,6 +31,8 @@ export interface ConversationRepository {
   ): Promise<SendOutcome>;
   /** Aligned with `ids`; null for unknown or malformed ids. */
   findMessagesByIds(ids: readonly string[]): Promise<Array<Message | null>>;
+  /** The message at each (conversation, sequence), aligned with `keys` (null where there is none). One query per shard. */
+  findMessagesBySeq(keys: ReadonlyArray<{ conversationId: string; seq: number }>): Promise<Array<Message | null>>;
   /** Up to `limit` messages with a sequence below `beforeSeq` (all when null), newest first. */
   messagesBefore(conversationId: string, limit: number, beforeSeq: number | null): Promise<Message[]>;
 }
