@@ -27,6 +27,7 @@ const subgraphs: Record<string, Pick<TypeScriptResolversPluginConfig, "contextTy
     mappers: {
       Conversation: "../../domain/conversation.ts#Conversation",
       Message: "../../domain/message.ts#Message",
+      InboxUpdate: "../../application/live-inbox.ts#InboxUpdate",
       User: "{ id: string }",
     },
   },

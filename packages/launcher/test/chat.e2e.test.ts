@@ -224,6 +224,33 @@ describe("chat through the router (Postgres shards, Redis, Kafka)", () => {
     expect(codes(anonSub)).toContain("UNAUTHENTICATED");
   });
 
+  it("tells a member through inboxUpdated which conversation changed and the unread count, on messages and reads", async () => {
+    const [alice, bob] = [await signUp(), await signUp()];
+    const id = (await start(alice, [bob.id])).data!.startConversation.id;
+    const updates: Array<{ data?: { inboxUpdated: { conversation: { id: string }; unreadCount: number } } }> = [];
+    wsClient(bob.token).subscribe(
+      { query: "subscription { inboxUpdated { conversation { id } unreadCount } }" },
+      { next: (value) => void updates.push(value as (typeof updates)[0]), error: () => undefined, complete: () => undefined },
+    );
+    // The subscription opens asynchronously: send until bob hears of one.
+    let last = "";
+    await waitFor(
+      async () => {
+        last = (await send(alice, id, `inbox ${updates.length}`)).data!.sendMessage.id;
+        return updates.length > 0;
+      },
+      { timeoutMs: 60_000, intervalMs: 300, description: "bob subscribed to his inbox" },
+    );
+    expect(updates[0]!.data!.inboxUpdated.conversation.id).toBe(id);
+    expect(updates[0]!.data!.inboxUpdated.unreadCount).toBeGreaterThan(0);
+    const read = await stack.gql(READ, { c: id, m: last }, bob.token);
+    expect(read.errors).toBeUndefined();
+    await waitFor(() => updates.at(-1)?.data?.inboxUpdated.unreadCount === 0, {
+      timeoutMs: 30_000,
+      description: "bob's read reaches his inbox subscription",
+    });
+  });
+
   it("refuses anonymous callers and hides conversations from non-members", async () => {
     const [alice, bob, mallory] = [await signUp(), await signUp(), await signUp()];
     const id = (await start(alice, [bob.id])).data!.startConversation.id;

@@ -35,6 +35,7 @@ export function buildChatApp(deps: ChatAppDeps): SubgraphServer {
       conversations: deps.conversations,
       inbox: deps.inbox,
       live: deps.live,
+      liveInbox: deps.liveInbox,
       maxPageSize: deps.maxPageSize,
     }),
     graphiql: deps.graphiql,

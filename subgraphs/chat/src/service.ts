@@ -7,6 +7,7 @@ import { buildChatApp } from "./app.ts";
 import type { ChatConfig } from "./env.ts";
 import { createChatMetrics } from "./metrics.ts";
 import { createChat, type Chat } from "./application/chat.ts";
+import { createLiveInbox } from "./application/live-inbox.ts";
 import { createLiveMessages } from "./application/live-messages.ts";
 import type { ConversationRepository } from "./application/ports/conversation-repository.port.ts";
 import type { InboxRepository } from "./application/ports/inbox-repository.port.ts";
@@ -79,17 +80,20 @@ export async function startChatService(
     onSent: instruments.messagesSent,
   });
   const live = createLiveMessages({ broadcast, conversations, logger, metrics: instruments.live });
+  const liveInbox = createLiveInbox({ broadcast, conversations, chat, logger });
 
   const consumers: Subscription[] = [];
   const release = async () => {
     await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
     await live.stop();
+    await liveInbox.stop();
     await broadcast.close();
     await storage.close();
     await redis?.quit().catch(() => redis.disconnect());
   };
   try {
     await live.start();
+    await liveInbox.start();
     // Postgres down is an outage to wait out, not a reason to dead-letter the events meanwhile.
     const dependenciesUp = async () => void (await storage.reachable());
     consumers.push(await startInboxConsumer({ bus: deps.bus, inbox, dependenciesUp }));
@@ -98,6 +102,7 @@ export async function startChatService(
       conversations,
       inbox,
       live,
+      liveInbox,
       maxPageSize: config.CHAT_MAX_PAGE_SIZE,
       logger,
       metrics,

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "@plaza/kit";
 import { waitFor } from "@plaza/testkit/wait-for";
+import { createLiveInbox } from "../src/application/live-inbox.ts";
 import { createLiveMessages } from "../src/application/live-messages.ts";
 import type { ConversationRepository } from "../src/application/ports/conversation-repository.port.ts";
-import type { BroadcastMessage, MessageBroadcast } from "../src/application/ports/message-broadcast.port.ts";
+import type { BroadcastMessage, ChatBroadcast, MessageBroadcast } from "../src/application/ports/message-broadcast.port.ts";
 import type { Message } from "../src/domain/message.ts";
 
 export interface OpenedBroadcasts {
@@ -16,6 +17,8 @@ export interface OpenedBroadcasts {
 const logger = createLogger({ service: "test", level: "silent" });
 let counter = 0;
 const message = (conversationId = "CONV"): BroadcastMessage => ({
+  kind: "message",
+  memberIds: ["ALICE", "BOB"],
   id: `MSG${counter++}`,
   conversationId,
   seq: counter,
@@ -44,11 +47,11 @@ export function runMessageBroadcastContract(name: string, open: () => Promise<Op
     afterAll(async () => opened?.close());
 
     it("delivers every published message to every listener, in order", async () => {
-      const heardHere: BroadcastMessage[] = [];
-      const heardThere: BroadcastMessage[] = [];
+      const heardHere: ChatBroadcast[] = [];
+      const heardThere: ChatBroadcast[] = [];
       const stopHere = await opened.publisher.subscribe((m) => heardHere.push(m));
       const stopThere = await opened.other.subscribe((m) => heardThere.push(m));
-      const sent = [message(), message(), message()];
+      const sent: ChatBroadcast[] = [message(), { kind: "read", conversationId: "CONV", userId: "BOB", readSeq: 3 }, message()];
       for (const m of sent) await opened.publisher.publish(m);
       await waitFor(() => heardHere.length === 3 && heardThere.length === 3, { description: "three messages on both listeners" });
       expect(heardHere).toEqual(sent);
@@ -72,7 +75,15 @@ export function runMessageBroadcastContract(name: string, open: () => Promise<Op
         // Heard twice (a redelivery): delivered once.
         await opened.publisher.publish(mine);
         const next = await bob.next();
-        expect(next.value).toMatchObject<Partial<Message>>({ id: mine.id, body: mine.body, createdAt: new Date(mine.createdAt) });
+        expect(next.value).toEqual<Message>({
+          id: mine.id,
+          conversationId: "CONV",
+          seq: mine.seq,
+          senderId: "ALICE",
+          body: mine.body,
+          clientMessageId: mine.clientMessageId,
+          createdAt: new Date(mine.createdAt),
+        });
         const after = message();
         await opened.publisher.publish(after);
         expect((await bob.next()).value).toMatchObject({ id: after.id });
@@ -80,6 +91,31 @@ export function runMessageBroadcastContract(name: string, open: () => Promise<Op
         expect((await bob.next()).done).toBe(true);
       } finally {
         await live.stop();
+      }
+    });
+
+    it("tells a subscribed member which conversation changed and their unread count, on messages and on reads", async () => {
+      // Unread: the message's sequence beyond the member's read position (read from their inbox entry).
+      let readSeq = 0;
+      const chat = {
+        unreadCounts: async (_viewer: string, list: readonly { lastSeq: number }[]) => list.map(() => Math.max(0, 7 - readSeq)),
+      };
+      const inbox = createLiveInbox({ broadcast: opened.other, conversations, chat, logger });
+      await inbox.start();
+      try {
+        const bob = inbox.subscribe("BOB");
+        const carol = inbox.subscribe("CAROL");
+        await opened.publisher.publish(message());
+        expect((await bob.next()).value).toMatchObject({ conversation: { id: "CONV" }, unreadCount: 7 });
+        readSeq = 7;
+        await opened.publisher.publish({ kind: "read", conversationId: "CONV", userId: "BOB", readSeq: 7 });
+        expect((await bob.next()).value).toMatchObject({ conversation: { id: "CONV" }, unreadCount: 0 });
+        // CAROL is not a member: nothing for her. Ending her subscription ends its iterator.
+        await carol.return!();
+        expect((await carol.next()).done).toBe(true);
+        await bob.return!();
+      } finally {
+        await inbox.stop();
       }
     });
   });

@@ -23,7 +23,9 @@ export function requireViewer(viewerId: string | null): string {
   return viewerId;
 }
 
-export const toBroadcast = (message: Message): BroadcastMessage => ({
+export const toBroadcast = (message: Message, memberIds: string[]): BroadcastMessage => ({
+  kind: "message",
+  memberIds,
   id: message.id,
   conversationId: message.conversationId,
   seq: message.seq,
@@ -33,7 +35,10 @@ export const toBroadcast = (message: Message): BroadcastMessage => ({
   createdAt: message.createdAt.toISOString(),
 });
 
-export const fromBroadcast = (message: BroadcastMessage): Message => ({ ...message, createdAt: new Date(message.createdAt) });
+export const fromBroadcast = ({ kind: _kind, memberIds: _members, ...message }: BroadcastMessage): Message => ({
+  ...message,
+  createdAt: new Date(message.createdAt),
+});
 
 /** The inbox changes a conversation start makes, one per member. */
 export const startedChanges = (conversation: Pick<Conversation, "id" | "memberIds" | "createdAt">): InboxChange[] =>
@@ -110,7 +115,7 @@ export function createChat(deps: ChatDeps) {
       deps.onSent?.();
       await applyOwn(messageChanges(message, conversation.memberIds), senderId);
       deps.broadcast
-        .publish(toBroadcast(message))
+        .publish(toBroadcast(message, conversation.memberIds))
         .catch((err: unknown) => deps.warn(err, "could not broadcast a new message to live subscribers"));
       return message;
     },
@@ -124,10 +129,14 @@ export function createChat(deps: ChatDeps) {
         throw badUserInput("upToMessageId", "upToMessageId is not a message of this conversation");
       }
       const readAt = new Date();
-      await deps.inbox.markRead(
+      const entry = await deps.inbox.markRead(
         { userId, conversationId, seq: message.seq, at: message.createdAt },
         conversationRead({ conversationId, userId, messageId: message.id, seq: message.seq, readAt }),
       );
+      // The viewer's other devices (inboxUpdated) hear of it; best effort, like messageAdded.
+      deps.broadcast
+        .publish({ kind: "read", conversationId, userId, readSeq: entry.readSeq })
+        .catch((err: unknown) => deps.warn(err, "could not broadcast a read position to live subscribers"));
       return conversation;
     },
 

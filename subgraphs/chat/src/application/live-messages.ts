@@ -4,7 +4,8 @@ import { isMember } from "../domain/conversation.ts";
 import type { Message } from "../domain/message.ts";
 import { fromBroadcast, requireViewer } from "./chat.ts";
 import type { ConversationRepository } from "./ports/conversation-repository.port.ts";
-import type { BroadcastMessage, MessageBroadcast } from "./ports/message-broadcast.port.ts";
+import type { ChatBroadcast, MessageBroadcast } from "./ports/message-broadcast.port.ts";
+import { pushIterator } from "./push-iterator.ts";
 
 export interface LiveMessagesMetrics {
   subscriptions(delta: number): void;
@@ -15,8 +16,6 @@ interface Subscriber {
   end(): void;
 }
 
-/** Messages a slow subscriber may have waiting before the oldest are dropped. */
-const MAX_BUFFERED = 256;
 /** Message ids remembered to drop a broadcast heard twice. */
 const RECENT_MESSAGES = 10_000;
 
@@ -35,8 +34,8 @@ export function createLiveMessages(deps: {
   const recent = new Set<string>();
   let listening: Promise<() => Promise<void>> | undefined;
 
-  const onBroadcast = (broadcast: BroadcastMessage) => {
-    if (recent.has(broadcast.id)) return;
+  const onBroadcast = (broadcast: ChatBroadcast) => {
+    if (broadcast.kind !== "message" || recent.has(broadcast.id)) return;
     recent.add(broadcast.id);
     if (recent.size > RECENT_MESSAGES) recent.delete(recent.values().next().value!);
     const subscribers = byConversation.get(broadcast.conversationId);
@@ -65,51 +64,17 @@ export function createLiveMessages(deps: {
       const [conversation] = await deps.conversations.findByIds([conversationId]);
       if (!conversation || !isMember(conversation, userId)) throw forbidden("You are not a member of this conversation");
 
-      const buffered: Message[] = [];
-      let wake: (() => void) | undefined;
-      let done = false;
-      const subscriber: Subscriber = {
-        push(message) {
-          if (buffered.length >= MAX_BUFFERED) buffered.shift();
-          buffered.push(message);
-          wake?.();
-        },
-        end: () => finish(),
-      };
       const set = byConversation.get(conversationId) ?? new Set<Subscriber>();
-      set.add(subscriber);
-      byConversation.set(conversationId, set);
-      deps.metrics?.subscriptions(1);
-
-      const finish = () => {
-        if (done) return;
-        done = true;
-        clearTimeout(expiry);
+      const feed = pushIterator<Message>(() => {
         set.delete(subscriber);
         if (set.size === 0 && byConversation.get(conversationId) === set) byConversation.delete(conversationId);
         deps.metrics?.subscriptions(-1);
-        wake?.();
-      };
-      const expiry = expiresAt ? setTimeout(finish, Math.max(0, expiresAt * 1000 - Date.now())) : undefined;
-      expiry?.unref();
-
-      const iterator: AsyncIterableIterator<Message> = {
-        async next() {
-          while (!done && buffered.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-          wake = undefined;
-          const message = buffered.shift();
-          return message ? { value: message, done: false } : { value: undefined, done: true };
-        },
-        async return() {
-          finish();
-          buffered.length = 0;
-          return { value: undefined, done: true };
-        },
-        [Symbol.asyncIterator]() {
-          return iterator;
-        },
-      };
-      return iterator;
+      }, expiresAt);
+      const subscriber: Subscriber = { push: feed.push, end: feed.end };
+      set.add(subscriber);
+      byConversation.set(conversationId, set);
+      deps.metrics?.subscriptions(1);
+      return feed.iterator;
     },
 
     /** Ends every local subscription and stops listening. */

@@ -3,6 +3,7 @@ import type { BaseContext } from "@plaza/kit";
 import type { Conversation } from "../../domain/conversation.ts";
 import type { Message } from "../../domain/message.ts";
 import type { Chat } from "../../application/chat.ts";
+import type { LiveInbox } from "../../application/live-inbox.ts";
 import type { LiveMessages } from "../../application/live-messages.ts";
 import type { ConversationRepository } from "../../application/ports/conversation-repository.port.ts";
 import type { InboxRepository } from "../../application/ports/inbox-repository.port.ts";
@@ -12,6 +13,7 @@ export interface ChatServices {
   conversations: ConversationRepository;
   inbox: InboxRepository;
   live: LiveMessages;
+  liveInbox: LiveInbox;
   /** Largest `first` of `conversations` and `last` of `messages` (CHAT_MAX_PAGE_SIZE). */
   maxPageSize: number;
 }

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Conversation as ConversationModel } from '../../domain/conversation.ts';
 import type { Message as MessageModel } from '../../domain/message.ts';
+import type { InboxUpdate as InboxUpdateModel } from '../../application/live-inbox.ts';
 import type { ChatContext } from './context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -55,6 +56,14 @@ export type ConversationPageInfo = {
   __typename?: 'ConversationPageInfo';
   endCursor?: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+/** One of the viewer's conversations changed: a new message in it, or the viewer read it (on any device). */
+export type InboxUpdate = {
+  __typename?: 'InboxUpdate';
+  conversation: Conversation;
+  /** The viewer's unread count in that conversation now. */
+  unreadCount: Scalars['Int']['output'];
 };
 
 export type Message = {
@@ -145,6 +154,8 @@ export type SendMessageInput = {
 
 export type Subscription = {
   __typename?: 'Subscription';
+  /** Which of the viewer's conversations changed and the viewer's unread count in it, as changes happen. Requires a viewer. */
+  inboxUpdated: InboxUpdate;
   /** New messages of one conversation, in sequence order. Members only. */
   messageAdded: Message;
 };
@@ -264,6 +275,7 @@ export type ResolversTypes = {
   ConversationEdge: ResolverTypeWrapper<Omit<ConversationEdge, 'node'> & { node: ResolversTypes['Conversation'] }>;
   ConversationPageInfo: ResolverTypeWrapper<ConversationPageInfo>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  InboxUpdate: ResolverTypeWrapper<InboxUpdateModel>;
   Message: ResolverTypeWrapper<MessageModel>;
   MessageConnection: ResolverTypeWrapper<Omit<MessageConnection, 'edges'> & { edges: Array<ResolversTypes['MessageEdge']> }>;
   MessageEdge: ResolverTypeWrapper<Omit<MessageEdge, 'node'> & { node: ResolversTypes['Message'] }>;
@@ -287,6 +299,7 @@ export type ResolversParentTypes = {
   ConversationEdge: Omit<ConversationEdge, 'node'> & { node: ResolversParentTypes['Conversation'] };
   ConversationPageInfo: ConversationPageInfo;
   DateTime: Scalars['DateTime']['output'];
+  InboxUpdate: InboxUpdateModel;
   Message: MessageModel;
   MessageConnection: Omit<MessageConnection, 'edges'> & { edges: Array<ResolversParentTypes['MessageEdge']> };
   MessageEdge: Omit<MessageEdge, 'node'> & { node: ResolversParentTypes['Message'] };
@@ -347,6 +360,11 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type InboxUpdateResolvers<ContextType = ChatContext, ParentType extends ResolversParentTypes['InboxUpdate'] = ResolversParentTypes['InboxUpdate']> = {
+  conversation?: Resolver<ResolversTypes['Conversation'], ParentType, ContextType>;
+  unreadCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type MessageResolvers<ContextType = ChatContext, ParentType extends ResolversParentTypes['Message'] = ResolversParentTypes['Message'], FederationReferenceType extends FederationReferenceTypes['Message'] = FederationReferenceTypes['Message']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Message']> | FederationReferenceType, FederationReferenceType, ContextType>;
   body?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -385,6 +403,7 @@ export type QueryResolvers<ContextType = ChatContext, ParentType extends Resolve
 };
 
 export type SubscriptionResolvers<ContextType = ChatContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  inboxUpdated?: SubscriptionResolver<ResolversTypes['InboxUpdate'], "inboxUpdated", ParentType, ContextType>;
   messageAdded?: SubscriptionResolver<ResolversTypes['Message'], "messageAdded", ParentType, ContextType, RequireFields<SubscriptionMessageAddedArgs, 'conversationId'>>;
 };
 
@@ -402,6 +421,7 @@ export type Resolvers<ContextType = ChatContext> = {
   ConversationEdge?: ConversationEdgeResolvers<ContextType>;
   ConversationPageInfo?: ConversationPageInfoResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  InboxUpdate?: InboxUpdateResolvers<ContextType>;
   Message?: MessageResolvers<ContextType>;
   MessageConnection?: MessageConnectionResolvers<ContextType>;
   MessageEdge?: MessageEdgeResolvers<ContextType>;

@@ -2,6 +2,7 @@ import { DateTime } from "@plaza/kit";
 import { isMember, type Conversation } from "../../domain/conversation.ts";
 import type { Message } from "../../domain/message.ts";
 import { requireViewer } from "../../application/chat.ts";
+import type { InboxUpdate } from "../../application/live-inbox.ts";
 import type { ChatContext } from "./context.ts";
 import { decodeInboxCursor, decodeMessageCursor, encodeInboxCursor, encodeMessageCursor, pageSize } from "./pagination.ts";
 import type { Resolvers } from "./resolvers-types.generated.ts";
@@ -55,6 +56,10 @@ export const resolvers: Resolvers = {
     messageAdded: {
       subscribe: (_, args, ctx) => ctx.services.live.subscribe(ctx.viewerId, args.conversationId, ctx.identity.tokenExp),
       resolve: (message: Message) => message,
+    },
+    inboxUpdated: {
+      subscribe: (_, __, ctx) => ctx.services.liveInbox.subscribe(requireViewer(ctx.viewerId), ctx.identity.tokenExp),
+      resolve: (update: InboxUpdate) => update,
     },
   },
   Conversation: {

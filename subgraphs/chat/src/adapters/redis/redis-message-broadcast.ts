@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "@plaza/kit";
-import type { BroadcastListener, BroadcastMessage, MessageBroadcast } from "../../application/ports/message-broadcast.port.ts";
+import type { BroadcastListener, ChatBroadcast, MessageBroadcast } from "../../application/ports/message-broadcast.port.ts";
 
 /**
  * New messages over Redis pub/sub, one channel for the deployment. ioredis's keyPrefix does not apply to channels,
@@ -23,9 +23,9 @@ export function createRedisMessageBroadcast(opts: { redis: Redis; channelPrefix:
     });
     connection.on("message", (from: string, text: string) => {
       if (from !== channel) return;
-      let message: BroadcastMessage;
+      let message: ChatBroadcast;
       try {
-        message = JSON.parse(text) as BroadcastMessage;
+        message = JSON.parse(text) as ChatBroadcast;
       } catch (err) {
         opts.logger.warn({ err }, "ignoring an unreadable message broadcast");
         return;
