@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
+import { createLogger, INTERNAL_AUTH_HEADER, signInternalIdentity } from "@plaza/kit";
+import { loadChatConfig } from "@plaza/chat/env";
+import { startChatService } from "@plaza/chat/service";
 import { newId } from "@plaza/sharding";
 import { waitFor } from "@plaza/testkit";
 import { newSignUp, postGraphQL, startTestStack, type TestStack } from "./test-stack.ts";
@@ -222,6 +225,52 @@ describe("chat through the router (Postgres shards, Redis, Kafka)", () => {
     ];
     expect(codes(malSub)).toContain("FORBIDDEN");
     expect(codes(anonSub)).toContain("UNAUTHENTICATED");
+  });
+
+  it("delivers messageAdded to a subscriber on another chat instance than the one that handled the send", async () => {
+    const [alice, bob] = [await signUp(), await signUp()];
+    const id = (await start(alice, [bob.id])).data!.startConversation.id;
+    // A second chat instance on the same shards, Redis and Kafka; the router knows only the first.
+    const second = await startChatService(loadChatConfig({ ...stack.env, CHAT_PORT: "0" }), {
+      bus: stack.bus,
+      logger: createLogger({ service: "chat-2", level: "silent" }),
+    });
+    try {
+      const direct = createClient({
+        url: `ws://127.0.0.1:${second.port}/graphql`,
+        webSocketImpl: WebSocket,
+        // What the router sends upstream: bob's identity, signed for the chat subgraph's graphql-ws.
+        connectionParams: () => ({
+          [INTERNAL_AUTH_HEADER]: signInternalIdentity(
+            stack.env.INTERNAL_AUTH_KEY!,
+            { viewerId: bob.id },
+            { subgraph: "chat", purpose: "graphql-ws" },
+          ),
+        }),
+        retryAttempts: 0,
+      });
+      clients.push(direct);
+      const heard: string[] = [];
+      direct.subscribe(
+        { query: "subscription ($id: ID!) { messageAdded(conversationId: $id) { body } }", variables: { id } },
+        {
+          next: (value) => void heard.push((value.data as { messageAdded: { body: string } }).messageAdded.body),
+          error: () => undefined,
+          complete: () => undefined,
+        },
+      );
+      let n = 0;
+      await waitFor(
+        async () => {
+          await send(alice, id, `via instance 1, ${n++}`);
+          return heard.length > 0;
+        },
+        { timeoutMs: 60_000, intervalMs: 300, description: "bob on instance 2 hears a send handled by instance 1" },
+      );
+      expect(heard[0]).toMatch(/^via instance 1, \d+$/);
+    } finally {
+      await second.stop();
+    }
   });
 
   it("tells a member through inboxUpdated which conversation changed and the unread count, on messages and reads", async () => {
