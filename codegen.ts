@@ -22,6 +22,15 @@ const subgraphs: Record<string, Pick<TypeScriptResolversPluginConfig, "contextTy
     contextType: "./context.ts#CountersContext",
     mappers: { Counter: "../../domain/counter.ts#Counter", Post: "../../application/counter-service.ts#PostCountsView" },
   },
+  chat: {
+    contextType: "./context.ts#ChatContext",
+    mappers: {
+      Conversation: "../../domain/conversation.ts#Conversation",
+      Message: "../../domain/message.ts#Message",
+      InboxUpdate: "../../application/live-inbox.ts#InboxUpdate",
+      User: "{ id: string }",
+    },
+  },
 };
 
 // Federation 2 directives the subgraph schemas use (`@link` imports them; codegen does not read `@link`).

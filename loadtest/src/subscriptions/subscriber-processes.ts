@@ -3,6 +3,8 @@ import { fileURLToPath } from "node:url";
 
 export interface SubscriptionSpec {
   token?: string;
+  /** The whole connection_init payload (e.g. a subgraph's signed identity); wins over `token`. */
+  connectionParams?: Record<string, unknown>;
   query: string;
   variables?: Record<string, unknown>;
 }

@@ -8,6 +8,8 @@ import { WebSocket } from "ws";
 
 interface SubscriptionSpec {
   token?: string;
+  /** The whole connection_init payload (e.g. a subgraph's signed identity); wins over `token`. */
+  connectionParams?: Record<string, unknown>;
   query: string;
   variables?: Record<string, unknown>;
 }
@@ -45,7 +47,12 @@ function open(url: string, spec: SubscriptionSpec): Promise<void> {
       }
     };
     ws.on("open", () => {
-      ws.send(JSON.stringify({ type: "connection_init", payload: spec.token ? { authorization: `Bearer ${spec.token}` } : {} }));
+      ws.send(
+        JSON.stringify({
+          type: "connection_init",
+          payload: spec.connectionParams ?? (spec.token ? { authorization: `Bearer ${spec.token}` } : {}),
+        }),
+      );
     });
     ws.on("message", (raw) => {
       const at = now();

@@ -76,5 +76,22 @@ export async function seedDemoData(routerUrl: string, logger: Logger): Promise<v
       if (i !== j) await call(routerUrl, "mutation ($id: ID!) { follow(userId: $id) { id } }", { id }, token);
     }
   }
-  logger.info({ users: DEMO_USERS.map((u) => u.email), password: DEMO_PASSWORD }, "seeded demo users");
+  // A conversation between the first two demo users, so chat has something to show.
+  const started = await call<{ startConversation: { id: string } }>(
+    routerUrl,
+    "mutation ($ids: [ID!]!) { startConversation(memberIds: $ids) { id } }",
+    { ids: [ids[1]] },
+    tokens[0],
+  );
+  const conversationId = started.data?.startConversation.id;
+  if (!conversationId) throw new Error(`cannot seed the demo conversation: ${JSON.stringify(started.errors)}`);
+  const send = "mutation ($input: SendMessageInput!) { sendMessage(input: $input) { id } }";
+  await call(
+    routerUrl,
+    send,
+    { input: { conversationId, body: "Hi Bob! Welcome to Plaza.", clientMessageId: "demo-1" } },
+    tokens[0],
+  );
+  await call(routerUrl, send, { input: { conversationId, body: "Hi Alice, thanks!", clientMessageId: "demo-2" } }, tokens[1]);
+  logger.info({ users: DEMO_USERS.map((u) => u.email), password: DEMO_PASSWORD }, "seeded demo users and a conversation");
 }

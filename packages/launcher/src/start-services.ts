@@ -23,12 +23,18 @@ const services: Array<{ name: string; entry: string }> = [
   { name: "users", entry: "subgraphs/users/src/index.ts" },
   { name: "posts", entry: "subgraphs/posts/src/index.ts" },
   { name: "counters", entry: "subgraphs/counters/src/index.ts" },
+  { name: "chat", entry: "subgraphs/chat/src/index.ts" },
   { name: "router", entry: "router/src/index.ts" },
 ];
 
 // The counters subgraph asks the posts subgraph about posts it has not projected yet: wherever posts listens.
 if (!process.env.COUNTERS_POSTS_URL && process.env.POSTS_PORT) {
   process.env.COUNTERS_POSTS_URL = `http://127.0.0.1:${process.env.POSTS_PORT}/graphql`;
+}
+
+// The chat subgraph asks the users subgraph whether the members of a new conversation exist.
+if (!process.env.CHAT_USERS_URL && process.env.USERS_PORT) {
+  process.env.CHAT_USERS_URL = `http://127.0.0.1:${process.env.USERS_PORT}/graphql`;
 }
 
 const children: ChildProcess[] = [];

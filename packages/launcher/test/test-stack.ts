@@ -63,7 +63,7 @@ export async function postToSubgraphBothWays<T>(
 /** A stack's environment on fresh test databases (each subgraph its own shards), and a way to drop them. */
 export interface StackEnv {
   env: Record<string, string>;
-  shardUrls: { users: string[]; posts: string[]; counters: string[] };
+  shardUrls: { users: string[]; posts: string[]; counters: string[]; chat: string[] };
   dropDatabases(): Promise<void>;
 }
 
@@ -78,10 +78,11 @@ export async function prepareStackEnv(
   const shards = opts.shards ?? 2;
   const create = (prefix: string) => Promise.all(Array.from({ length: shards }, () => createTestDatabase(prefix)));
   // Each subgraph owns its databases, as in production.
-  const [databases, postsDatabases, countersDatabases] = await Promise.all([
+  const [databases, postsDatabases, countersDatabases, chatDatabases] = await Promise.all([
     create("stack"),
     create("stack_posts"),
     create("stack_counters"),
+    create("stack_chat"),
   ]);
   const urls = (dbs: TestDatabase[]) => dbs.map((db) => db.url);
   const env: Record<string, string> = {
@@ -96,11 +97,13 @@ export async function prepareStackEnv(
     USERS_PORT: "0",
     POSTS_PORT: "0",
     COUNTERS_PORT: "0",
+    CHAT_PORT: "0",
     JWT_SECRET: randomBytes(32).toString("hex"),
     INTERNAL_AUTH_KEY: randomBytes(32).toString("hex"),
     USERS_DATABASE_SHARD_URLS: urls(databases).join(","),
     POSTS_DATABASE_SHARD_URLS: urls(postsDatabases).join(","),
     COUNTERS_DATABASE_SHARD_URLS: urls(countersDatabases).join(","),
+    CHAT_DATABASE_SHARD_URLS: urls(chatDatabases).join(","),
     KAFKA_BROKERS: (opts.kafkaBrokers ?? testInfra().kafkaBrokers).join(","),
     // Stacks of different test files share the broker and Redis: their consumer groups and keys must not mix.
     KAFKA_GROUP_PREFIX: `${uniqueName("stack")}.`,
@@ -121,9 +124,14 @@ export async function prepareStackEnv(
   };
   return {
     env,
-    shardUrls: { users: urls(databases), posts: urls(postsDatabases), counters: urls(countersDatabases) },
+    shardUrls: {
+      users: urls(databases),
+      posts: urls(postsDatabases),
+      counters: urls(countersDatabases),
+      chat: urls(chatDatabases),
+    },
     async dropDatabases() {
-      await Promise.all([...databases, ...postsDatabases, ...countersDatabases].map((db) => db.drop()));
+      await Promise.all([...databases, ...postsDatabases, ...countersDatabases, ...chatDatabases].map((db) => db.drop()));
     },
   };
 }
