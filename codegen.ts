@@ -22,6 +22,14 @@ const subgraphs: Record<string, Pick<TypeScriptResolversPluginConfig, "contextTy
     contextType: "./context.ts#CountersContext",
     mappers: { Counter: "../../domain/counter.ts#Counter", Post: "../../application/counter-service.ts#PostCountsView" },
   },
+  payments: {
+    contextType: "./context.ts#PaymentsContext",
+    mappers: {
+      Payment: "../../domain/payment.ts#Payment",
+      Membership: "../../domain/membership.ts#Membership",
+      User: "{ id: string }",
+    },
+  },
 };
 
 // Federation 2 directives the subgraph schemas use (`@link` imports them; codegen does not read `@link`).

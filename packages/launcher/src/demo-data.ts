@@ -76,5 +76,13 @@ export async function seedDemoData(routerUrl: string, logger: Logger): Promise<v
       if (i !== j) await call(routerUrl, "mutation ($id: ID!) { follow(userId: $id) { id } }", { id }, token);
     }
   }
+  // One succeeded membership payment (alice, monthly): the local provider settles it by webhook a moment later.
+  const payment = await call(
+    routerUrl,
+    "mutation ($input: CreatePaymentInput!, $key: String!) { createPayment(input: $input, idempotencyKey: $key) { id status } }",
+    { input: { amount: 999, currency: "USD", purpose: "MEMBERSHIP_MONTHLY" }, key: "demo-membership-alice" },
+    tokens[0],
+  );
+  if (payment.errors) logger.warn({ errors: payment.errors }, "demo membership payment failed");
   logger.info({ users: DEMO_USERS.map((u) => u.email), password: DEMO_PASSWORD }, "seeded demo users");
 }

@@ -9,6 +9,8 @@ import { loadPostsConfig } from "@plaza/posts/env";
 import { startPostsService, type PostsService } from "@plaza/posts/service";
 import { loadCountersConfig } from "@plaza/counters/env";
 import { startCountersService, type CountersService } from "@plaza/counters/service";
+import { loadPaymentsConfig } from "@plaza/payments/env";
+import { startPaymentsService, type PaymentsService } from "@plaza/payments/service";
 
 export interface PlazaStack {
   routerUrl: string;
@@ -19,6 +21,7 @@ export interface PlazaStack {
   users: UsersService;
   posts: PostsService;
   counters: CountersService;
+  payments: PaymentsService;
   bus: EventBus;
   /** Embedded: PGlite shards and the in-process bus. */
   embedded: boolean;
@@ -36,6 +39,7 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
   const usersConfig = loadUsersConfig(env);
   const postsConfig = loadPostsConfig(env);
   const countersConfig = loadCountersConfig(env);
+  const paymentsConfig = loadPaymentsConfig(env);
   if (routerConfig.jwtMaxTtlSeconds < usersConfig.JWT_TTL_SECONDS) {
     // The router would refuse every token users issues.
     throw new Error(
@@ -84,6 +88,17 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
     await bus.close();
     throw err;
   }
+  let payments: PaymentsService;
+  try {
+    payments = await startPaymentsService(paymentsConfig, { bus, logger });
+  } catch (err) {
+    await counters.stop();
+    await posts.stop();
+    await users.stop();
+    await responseCache.close();
+    await bus.close();
+    throw err;
+  }
   let router: Router | undefined;
   try {
     await responseCache.cache?.consuming;
@@ -93,6 +108,7 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
         users: `http://127.0.0.1:${users.port}/graphql`,
         posts: `http://127.0.0.1:${posts.port}/graphql`,
         counters: `http://127.0.0.1:${counters.port}/graphql`,
+        payments: `http://127.0.0.1:${payments.port}/graphql`,
       },
       health: createHealth(),
     });
@@ -108,6 +124,7 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
       users,
       posts,
       counters,
+      payments,
       bus,
       embedded,
       describe: embedded
@@ -117,6 +134,7 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
       async stop() {
         await started.close();
         await responseCache.close();
+        await payments.stop();
         await counters.stop();
         await posts.stop();
         await users.stop();
@@ -126,6 +144,7 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
   } catch (err) {
     await router?.close();
     await responseCache.close();
+    await payments.stop();
     await counters.stop();
     await posts.stop();
     await users.stop();

@@ -23,6 +23,7 @@ const services: Array<{ name: string; entry: string }> = [
   { name: "users", entry: "subgraphs/users/src/index.ts" },
   { name: "posts", entry: "subgraphs/posts/src/index.ts" },
   { name: "counters", entry: "subgraphs/counters/src/index.ts" },
+  { name: "payments", entry: "subgraphs/payments/src/index.ts" },
   { name: "router", entry: "router/src/index.ts" },
 ];
 

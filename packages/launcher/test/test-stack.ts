@@ -77,6 +77,9 @@ export async function startTestStack(
   const countersDatabases: TestDatabase[] = await Promise.all(
     Array.from({ length: opts.shards ?? 2 }, () => createTestDatabase("stack_counters")),
   );
+  const paymentsDatabases: TestDatabase[] = await Promise.all(
+    Array.from({ length: opts.shards ?? 2 }, () => createTestDatabase("stack_payments")),
+  );
   const env: Record<string, string> = {
     NODE_ENV: "test",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
@@ -89,11 +92,17 @@ export async function startTestStack(
     USERS_PORT: "0",
     POSTS_PORT: "0",
     COUNTERS_PORT: "0",
+    PAYMENTS_PORT: "0",
     JWT_SECRET: randomBytes(32).toString("hex"),
     INTERNAL_AUTH_KEY: randomBytes(32).toString("hex"),
     USERS_DATABASE_SHARD_URLS: databases.map((db) => db.url).join(","),
     POSTS_DATABASE_SHARD_URLS: postsDatabases.map((db) => db.url).join(","),
     COUNTERS_DATABASE_SHARD_URLS: countersDatabases.map((db) => db.url).join(","),
+    PAYMENTS_DATABASE_SHARD_URLS: paymentsDatabases.map((db) => db.url).join(","),
+    // Payments' local provider decides outcomes quickly, so tests wait little for webhooks.
+    PAYMENTS_LOCAL_OUTCOME_DELAY_MS: "20",
+    // Known to the tests, so they can sign webhooks of their own (and forge bad ones).
+    PAYMENTS_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString("hex")}`,
     KAFKA_BROKERS: (opts.kafkaBrokers ?? testInfra().kafkaBrokers).join(","),
     // Stacks of different test files share the broker and Redis: their consumer groups and keys must not mix.
     KAFKA_GROUP_PREFIX: `${uniqueName("stack")}.`,
@@ -120,7 +129,7 @@ export async function startTestStack(
       postGraphQL(stack.routerUrl, { query, variables }, token ? { authorization: `Bearer ${token}` } : {}),
     async stop() {
       await stack.stop();
-      await Promise.all([...databases, ...postsDatabases, ...countersDatabases].map((db) => db.drop()));
+      await Promise.all([...databases, ...postsDatabases, ...countersDatabases, ...paymentsDatabases].map((db) => db.drop()));
     },
   };
 }
