@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { findExecutable, isExecutable } from "./executables.ts";
-import { findFreePort, isPortOpen, LOOPBACK_HOST } from "./free-port.ts";
+import { findFreePorts, isPortOpen, LOOPBACK_HOST } from "./free-port.ts";
 import { MissingDependencyError } from "./install.ts";
 import { runCommand } from "./run-command.ts";
 
@@ -56,8 +56,11 @@ export async function startStripeMock(
   options: { autoInstall?: boolean; startTimeoutMs?: number } = {},
 ): Promise<StripeMockHandle> {
   const binary = await ensureStripeMockInstalled(options);
-  const port = await findFreePort();
-  const child = spawn(binary, ["-http-addr", `${LOOPBACK_HOST}:${port}`], { stdio: ["ignore", "ignore", "pipe"] });
+  // Both listeners on free loopback ports: left alone, stripe-mock also binds HTTPS on :12112 on every interface.
+  const [port = 0, httpsPort = 0] = await findFreePorts(2);
+  const child = spawn(binary, ["-http-addr", `${LOOPBACK_HOST}:${port}`, "-https-addr", `${LOOPBACK_HOST}:${httpsPort}`], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let log = "";
   child.stderr.on("data", (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-4000);
