@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient, type Client } from "graphql-ws";
+import WebSocket from "ws";
 import { waitFor } from "@plaza/testkit";
 import { newSignUp, startTestStack, type TestStack } from "./test-stack.ts";
 import { ledgerBalanced, signedWebhook } from "./payments-support.ts";
@@ -47,8 +49,60 @@ describe("payments through the router (Postgres shards, local provider, signed w
     alice = await signUp();
     mallory = await signUp();
   });
+  const clients: Client[] = [];
   afterAll(async () => {
+    await Promise.all(clients.map((client) => client.dispose()));
     await stack?.stop();
+  });
+
+  function subscribe(token: string | undefined, id: string) {
+    const client = createClient({
+      url: stack.routerUrl.replace("http://", "ws://"),
+      webSocketImpl: WebSocket,
+      connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+      retryAttempts: 0,
+    });
+    clients.push(client);
+    const sub = { events: [] as Array<{ data?: unknown; errors?: Array<{ extensions?: { code?: string } }> }>, ended: false };
+    client.subscribe(
+      {
+        query: "subscription ($id: ID!) { paymentUpdated(id: $id) { id status refundedAmount user { id handle } } }",
+        variables: { id },
+      },
+      {
+        next: (value) => void sub.events.push(value as never),
+        error: (err) => {
+          sub.events.push({ errors: (Array.isArray(err) ? err : [err]) as never });
+          sub.ended = true;
+        },
+        complete: () => void (sub.ended = true),
+      },
+    );
+    return sub;
+  }
+
+  it("paymentUpdated through the router: the owner sees each change (with User fields from the users subgraph); others are refused", async () => {
+    const paid = (await create(alice.token, { ...membership, purpose: "DONATION", amount: 5000 }, key())).data!.createPayment;
+    await settled(alice.token, paid.id);
+    const mine = subscribe(alice.token, paid.id);
+    const theirs = subscribe(mallory.token, paid.id);
+    const anonymous = subscribe(undefined, paid.id);
+    // The upstream subscription opens asynchronously: refund a cent at a time until the owner hears of one.
+    await waitFor(
+      async () => {
+        if (mine.events.length > 0) return true;
+        await stack.gql(REFUND, { id: paid.id, amount: 1, key: key() }, alice.token);
+        return mine.events.length > 0;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, description: "a paymentUpdated event" },
+    );
+    expect(mine.events[0]).toMatchObject({
+      data: { paymentUpdated: { id: paid.id, status: "PARTIALLY_REFUNDED", user: { id: alice.id, handle: expect.any(String) } } },
+    });
+    await waitFor(() => theirs.events.length > 0 && anonymous.events.length > 0, { timeoutMs: 10_000 });
+    expect(theirs.events.flatMap((event) => event.errors ?? []).map((e) => e.extensions?.code)).toContain("FORBIDDEN");
+    expect(anonymous.events.flatMap((event) => event.errors ?? []).map((e) => e.extensions?.code)).toContain("UNAUTHENTICATED");
+    expect(theirs.events.some((event) => event.data)).toBe(false);
   });
 
   it("a membership payment succeeds by webhook and activates User.membership; ledger balanced", async () => {
