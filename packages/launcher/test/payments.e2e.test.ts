@@ -314,6 +314,31 @@ describe("payments through the router (Postgres shards, local provider, signed w
     expect(await ledgerBalanced(stack)).toBe(true);
   });
 
+  it("membership saga: a purchase that cannot be delivered after the charge is refunded through the provider (compensation)", async () => {
+    const buyer = await signUp();
+    const yearly = { ...membership, amount: 9900, purpose: "MEMBERSHIP_YEARLY" };
+    const first = (await create(buyer.token, yearly, key())).data!.createPayment;
+    expect((await settled(buyer.token, first.id)).status).toBe("SUCCEEDED");
+    const before = await stack.gql<{ me: { membership: { validUntil: string } } }>(ME, {}, buyer.token);
+    const refunds = provider().calls.refund;
+    // A second year would run beyond PAYMENTS_MEMBERSHIP_MAX_DAYS_AHEAD (400 days): charged, then compensated.
+    const second = (await create(buyer.token, yearly, key())).data!.createPayment;
+    const done = await waitFor(
+      async () => {
+        const current = await payment(buyer.token, second.id);
+        return current?.status === "REFUNDED" ? current : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 25, description: "compensated payment" },
+    );
+    expect(done).toMatchObject({ status: "REFUNDED", refundedAmount: 9900 });
+    expect(provider().calls.refund).toBe(refunds + 1);
+    const after = await stack.gql<{ me: { membership: { status: string; validUntil: string } } }>(ME, {}, buyer.token);
+    expect(after.data!.me.membership).toMatchObject({ status: "ACTIVE", validUntil: before.data!.me.membership.validUntil });
+    await provider().idle();
+    expect(await payment(buyer.token, second.id)).toMatchObject({ status: "REFUNDED", refundedAmount: 9900 });
+    expect(await ledgerBalanced(stack)).toBe(true);
+  });
+
   it("declined payments (amounts ending in 402) fail, write no ledger entries and activate nothing", async () => {
     const buyer = await signUp();
     const declined = (await create(buyer.token, { ...membership, amount: 1402 }, key())).data!.createPayment;

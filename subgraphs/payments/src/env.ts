@@ -32,6 +32,8 @@ export const paymentsEnvSchema = commonSubgraphEnv
       .transform((codes) => codes.map((code) => code.toUpperCase()))
       .refine((codes) => codes.length > 0 && codes.every((code) => /^[A-Z]{3}$/.test(code)), "ISO 4217 codes, comma-separated"),
     PAYMENTS_MAX_PAGE_SIZE: int(1, 1_000, 100),
+    /** Longest a membership may run ahead; a membership payment that would go further is refunded (compensated). */
+    PAYMENTS_MEMBERSHIP_MAX_DAYS_AHEAD: int(30, 10 * 365, 400),
     /** How often pending payments nobody finished are retried with their provider key (0: never). */
     PAYMENTS_RECONCILE_INTERVAL_MS: int(0, 3_600_000, 30_000),
     /** A payment pending this long without news is reconciled. */

@@ -82,6 +82,7 @@ export async function startPaymentsService(
     limits: { maxAmount: config.PAYMENTS_MAX_AMOUNT, currencies: config.PAYMENTS_CURRENCIES },
     keyTtlMs: config.PAYMENTS_IDEMPOTENCY_TTL_SECONDS * 1000,
     inFlightMs: config.PAYMENTS_PROVIDER_TIMEOUT_MS + 2_000,
+    membershipMaxAheadMs: config.PAYMENTS_MEMBERSHIP_MAX_DAYS_AHEAD * 24 * 3600 * 1000,
     logger,
     metrics: instruments.payments,
   });

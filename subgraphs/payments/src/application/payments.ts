@@ -22,7 +22,7 @@ import {
   type ProviderEvent,
   type ProviderPaymentStatus,
 } from "./ports/payment-provider.port.ts";
-import type { KeyOperation, PaymentChange, PaymentStore } from "./ports/payment-store.port.ts";
+import { compensationKey, type KeyOperation, type PaymentChange, type PaymentStore } from "./ports/payment-store.port.ts";
 import { requireViewer } from "./viewer.ts";
 
 export interface PaymentUpdates {
@@ -45,6 +45,8 @@ export interface PaymentsDeps {
   keyTtlMs: number;
   /** How long a request waits for another one (another instance) holding the same key before taking over. */
   inFlightMs: number;
+  /** Longest a membership may run ahead (PAYMENTS_MEMBERSHIP_MAX_DAYS_AHEAD): a purchase beyond it is refunded. */
+  membershipMaxAheadMs?: number;
   logger: Logger;
   metrics?: PaymentsMetrics;
   now?: () => Date;
@@ -92,9 +94,50 @@ export function createPayments(deps: PaymentsDeps) {
     decide: Parameters<PaymentStore["update"]>[1],
     inbox?: { eventId: string; type: string },
   ) {
-    const result = await store.update(paymentId, decide, inbox);
+    let compensating = false;
+    const result = await store.update(
+      paymentId,
+      (payment, membership) => {
+        const change = decide(payment, membership);
+        compensating = Boolean(change?.openCompensation);
+        return change;
+      },
+      inbox,
+    );
     if (result.outcome === "applied" && result.payment) updates.publish(result.payment);
+    if (compensating && result.outcome === "applied") {
+      // After the commit that recorded the intent; a failure here is retried by reconciliation.
+      await compensate(paymentId).catch((err: unknown) =>
+        logger.warn({ err, paymentId }, "compensation refund failed; reconciliation retries it"),
+      );
+      return { ...result, payment: (await store.findByIds([paymentId]))[0] ?? result.payment };
+    }
     return result;
+  }
+
+  /**
+   * The saga's compensation: refunds a charge whose purchase could not be delivered, through the provider with its
+   * own idempotency key, and records the refund (ledger, status, PaymentRefunded with reason "compensation").
+   */
+  async function compensate(paymentId: string): Promise<void> {
+    const [payment] = await store.findByIds([paymentId]);
+    if (!payment || !payment.providerPaymentId) return;
+    const amount = payment.amount - payment.refundedAmount;
+    const completeKey = { userId: payment.userId, operation: "refund" as KeyOperation, key: compensationKey(paymentId) };
+    if (amount > 0) {
+      await provider.refund({
+        paymentId,
+        providerPaymentId: payment.providerPaymentId,
+        amount,
+        idempotencyKey: `plaza-compensate-${paymentId}`,
+      });
+      deps.metrics?.providerCall("refund", "compensation");
+    }
+    const result = await store.update(paymentId, (current, membership) => {
+      const change = refundChange(current, membership, amount, "compensation");
+      return change ? { ...change, completeKey } : { completeKey, events: () => [] };
+    });
+    if (result.outcome === "applied" && result.payment) updates.publish(result.payment);
   }
 
   /** The change that moves `payment` to `status` as the provider reported it, with every effect of that move. */
@@ -114,14 +157,14 @@ export function createPayments(deps: PaymentsDeps) {
       if (isMembershipPurpose(payment.purpose)) {
         // Renewals stack: a period bought while one is still valid starts when it ends.
         const active = membership && effectiveStatus(membership, at) === "ACTIVE" ? membership.validUntil : at;
-        activated = {
-          userId: payment.userId,
-          tier: MEMBERSHIP_TIER,
-          status: "ACTIVE",
-          validUntil: membershipPeriodEnd(payment.purpose, active),
-          paymentId: payment.id,
-        };
-        change.membership = activated;
+        const validUntil = membershipPeriodEnd(payment.purpose, active);
+        if (validUntil.getTime() - at.getTime() > (deps.membershipMaxAheadMs ?? Number.POSITIVE_INFINITY)) {
+          // Charged, but the membership cannot be extended that far: the saga's compensation refunds it.
+          change.openCompensation = { userId: payment.userId };
+        } else {
+          activated = { userId: payment.userId, tier: MEMBERSHIP_TIER, status: "ACTIVE", validUntil, paymentId: payment.id };
+          change.membership = activated;
+        }
       }
       change.events = (p) => [paymentSucceeded(p), ...(activated ? [membershipChanged(activated, at)] : [])];
     } else if (status === "FAILED") {
@@ -351,6 +394,11 @@ export function createPayments(deps: PaymentsDeps) {
 
     /** Retries pending payments nobody finished (provider timeouts, crashes) with their original provider key. */
     async reconcile(olderThanMs: number, limit = 100): Promise<number> {
+      for (const paymentId of await store.openCompensations(new Date(now().getTime() - olderThanMs), limit)) {
+        await compensate(paymentId).catch((err: unknown) =>
+          logger.warn({ err, paymentId }, "compensation refund failed; retried next round"),
+        );
+      }
       const stale = await store.stalePending(new Date(now().getTime() - olderThanMs), limit);
       for (const payment of stale) {
         try {

@@ -4,7 +4,7 @@ import type { Shard, ShardRouter } from "@plaza/sharding";
 import type { PrismaClient } from "../../generated/prisma/client.ts";
 import type { Membership, MembershipStatus } from "../../domain/membership.ts";
 import type { Payment, PaymentPurpose, PaymentStatus } from "../../domain/payment.ts";
-import type { ClaimResult, PaymentStore } from "../../application/ports/payment-store.port.ts";
+import { compensationKey, type ClaimResult, type PaymentStore } from "../../application/ports/payment-store.port.ts";
 
 type PaymentRow = {
   id: string;
@@ -122,6 +122,14 @@ export function createPrismaPaymentStore({ shards, onOutboxWrite }: PrismaPaymen
         const data = { tier: m.tier, status: m.status, validUntil: m.validUntil, paymentId: m.paymentId, updatedAt };
         await tx.membership.upsert({ where: { userId: m.userId }, create: { userId: m.userId, ...data }, update: data });
       }
+      if (change.openCompensation) {
+        // Never expires: the compensation must finish however long the provider stays away.
+        await tx.$executeRaw`
+          INSERT INTO idempotency_keys (user_id, operation, key, fingerprint, payment_id, created_at, expires_at)
+          VALUES (${change.openCompensation.userId}, 'refund', ${compensationKey(paymentId)}, 'compensation', ${paymentId},
+                  ${updatedAt}, ${new Date("9999-12-31T00:00:00Z")})
+          ON CONFLICT DO NOTHING`;
+      }
       if (change.completeKey) {
         await tx.idempotencyKey.updateMany({
           where: { ...change.completeKey, completedAt: null },
@@ -220,6 +228,19 @@ export function createPrismaPaymentStore({ shards, onOutboxWrite }: PrismaPaymen
       const shard = shards.forId(paymentId);
       if (!shard) return { outcome: "missing", payment: null };
       return queue(paymentId, () => updateOn(shard, paymentId, decide, inbox));
+    },
+
+    async openCompensations(before, limit) {
+      const perShard = await Promise.all(
+        shards.all().map((shard) =>
+          shard.client.idempotencyKey.findMany({
+            where: { operation: "refund", key: { startsWith: "compensate:" }, completedAt: null, createdAt: { lt: before } },
+            select: { paymentId: true },
+            take: limit,
+          }),
+        ),
+      );
+      return perShard.flat().map((row) => row.paymentId);
     },
 
     async stalePending(before, limit) {

@@ -5,6 +5,9 @@ import type { Payment, PaymentStatus } from "../../domain/payment.ts";
 
 export type KeyOperation = "create" | "refund";
 
+/** The `refund` key that records a compensation's intent and completion (one per payment). */
+export const compensationKey = (paymentId: string) => `compensate:${paymentId}`;
+
 export interface IdempotencyRecord {
   fingerprint: string;
   paymentId: string;
@@ -23,6 +26,12 @@ export interface PaymentChange {
   membership?: Membership;
   /** Marks this idempotency key completed in the same transaction (refunds). */
   completeKey?: { userId: string; operation: KeyOperation; key: string };
+  /**
+   * The payment succeeded at the provider but what it buys cannot be delivered: records, in the same transaction,
+   * the durable intent to refund it (a `refund` key `compensate:<payment id>` without completion), which the
+   * compensation completes and reconciliation retries until it does.
+   */
+  openCompensation?: { userId: string };
   events: OutboxEvents<Payment>;
 }
 
@@ -61,6 +70,8 @@ export interface PaymentStore {
     decide: (payment: Payment, membership: Membership | null) => PaymentChange | null,
     inbox?: { eventId: string; type: string },
   ): Promise<{ outcome: "applied" | "unchanged" | "duplicate" | "missing"; payment: Payment | null }>;
+  /** Payments with an open compensation (see `openCompensation`) opened before `before`. */
+  openCompensations(before: Date, limit: number): Promise<string[]>;
   /** Pending payments last touched before `before` (reconciliation), oldest first. */
   stalePending(before: Date, limit: number): Promise<Payment[]>;
 }
