@@ -38,6 +38,8 @@ export interface LocalProvider extends PaymentProvider {
   readonly calls: { create: number; refund: number };
   /** Payments actually charged (one per distinct idempotency key), and refunds actually made. */
   readonly charged: number;
+  /** Webhook deliveries refused or unanswered (each retried), and deliveries given up after the last retry. */
+  readonly deliveries: { failed: number; abandoned: number };
   setMode(mode: LocalProviderMode): void;
   /** Resolves when every scheduled outcome and webhook has been delivered. */
   idle(): Promise<void>;
@@ -58,6 +60,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
   const refunds = new Map<string, string>(); // idempotency key → refund id
   const calls = { create: 0, refund: 0 };
   let charged = 0;
+  const deliveries = { failed: 0, abandoned: 0 };
   let mode: LocalProviderMode = "ok";
   let webhookUrl: string | undefined;
   let closed = false;
@@ -89,11 +92,13 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
         });
         await response.body?.cancel();
         if (response.ok) return;
+        deliveries.failed++;
       } catch {
-        // retried below
+        deliveries.failed++; // retried below
       }
       await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
     }
+    deliveries.abandoned++;
     options.logger.warn({ type }, "local provider gave up delivering a webhook");
   }
 
@@ -119,6 +124,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
   return {
     name: "local",
     calls,
+    deliveries,
     get charged() {
       return charged;
     },
