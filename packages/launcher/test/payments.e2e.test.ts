@@ -337,6 +337,24 @@ describe("payments through the router (Postgres shards, local provider, signed w
     await provider().idle();
     expect(await payment(buyer.token, second.id)).toMatchObject({ status: "REFUNDED", refundedAmount: 9900 });
     expect(await ledgerBalanced(stack)).toBe(true);
+
+    // Refunds failing when the compensation runs: charged, nothing delivered, the refund intent kept;
+    // reconciliation finishes it once the provider takes refunds again.
+    provider().setMode("refunds-down");
+    let third: Payment;
+    try {
+      third = (await create(buyer.token, yearly, key())).data!.createPayment;
+      expect((await settled(buyer.token, third.id)).status).toBe("SUCCEEDED");
+      await provider().idle();
+      expect(await payment(buyer.token, third.id)).toMatchObject({ status: "SUCCEEDED", refundedAmount: 0 });
+    } finally {
+      provider().setMode("ok");
+    }
+    await stack.payments.payments.reconcile(0);
+    expect(await payment(buyer.token, third.id)).toMatchObject({ status: "REFUNDED", refundedAmount: 9900 });
+    const latest = await stack.gql<{ me: { membership: { validUntil: string } } }>(ME, {}, buyer.token);
+    expect(latest.data!.me.membership.validUntil).toBe(before.data!.me.membership.validUntil);
+    expect(await ledgerBalanced(stack)).toBe(true);
   });
 
   it("declined payments (amounts ending in 402) fail, write no ledger entries and activate nothing", async () => {

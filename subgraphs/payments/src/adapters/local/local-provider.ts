@@ -29,7 +29,7 @@ export interface LocalProviderOptions {
 }
 
 /** What tests can make the local provider do. */
-export type LocalProviderMode = "ok" | "timeout" | "down";
+export type LocalProviderMode = "ok" | "timeout" | "down" | "refunds-down";
 
 export interface LocalProvider extends PaymentProvider {
   /** Where webhooks go (set once the service listens). */
@@ -160,7 +160,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalProvide
     },
     async refund(request) {
       calls.refund++;
-      if (mode === "down") throw new ProviderUnavailableError("local provider is down");
+      if (mode === "down" || mode === "refunds-down") throw new ProviderUnavailableError("local provider is down");
       const known = refunds.get(request.idempotencyKey);
       if (known) return { providerRefundId: known };
       const intent = [...intents.values()].find((candidate) => candidate.id === request.providerPaymentId);
