@@ -127,6 +127,15 @@ describe("Stripe adapter against stripe-mock (official SDK, real HTTP, real sign
     const refundCalls = proxy.calls.slice(before).filter((call) => call.path.startsWith("/v1/refunds"));
     expect(refundCalls).toHaveLength(1);
     expect(refundCalls[0]!.idempotencyKey).toMatch(/^plaza-refund-/);
+    // A refund made in Stripe's dashboard: its charge carries no metadata of ours, only the PaymentIntent's id.
+    const external = webhook("charge.refunded", {
+      id: "ch_external",
+      object: "charge",
+      payment_intent: created.providerPaymentId,
+      amount_refunded: 800,
+    });
+    expect(await payments.handleEvent(external)).toBe("applied");
+    expect((await payments.findByIds([created.id]))[0]).toMatchObject({ status: "PARTIALLY_REFUNDED", refundedAmount: 800 });
     expect(await balanced()).toBe(true);
   });
 

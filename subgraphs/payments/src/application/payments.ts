@@ -359,13 +359,20 @@ export function createPayments(deps: PaymentsDeps) {
 
     /** A verified provider webhook: applied once per event id, never moving a payment backwards. */
     async handleEvent(event: ProviderEvent): Promise<"applied" | "duplicate" | "ignored"> {
-      if (event.kind === "unknown" || !event.paymentId) {
+      // Objects the provider made without our metadata (a refund started in Stripe's dashboard: charges do not
+      // inherit the PaymentIntent's metadata) are found by the provider's payment id.
+      const paymentId =
+        event.paymentId ??
+        (event.kind !== "unknown" && event.providerPaymentId
+          ? await store.findIdByProviderPaymentId(event.providerPaymentId)
+          : null);
+      if (event.kind === "unknown" || !paymentId) {
         deps.metrics?.webhook("ignored");
         return "ignored";
       }
       const inbox = { eventId: event.id, type: event.kind };
       const result = await update(
-        event.paymentId,
+        paymentId,
         (payment, membership): PaymentChange | null => {
           const providerPaymentId = event.providerPaymentId ?? undefined;
           if (payment.providerPaymentId && providerPaymentId && payment.providerPaymentId !== providerPaymentId) return null;

@@ -203,6 +203,13 @@ export function createPrismaPaymentStore({ shards, onOutboxWrite }: PrismaPaymen
       return rows.map((row) => (row ? toPayment(row) : null));
     },
 
+    async findIdByProviderPaymentId(providerPaymentId) {
+      const found = await Promise.all(
+        shards.all().map((shard) => shard.client.payment.findUnique({ where: { providerPaymentId }, select: { id: true } })),
+      );
+      return found.find((row) => row)?.id ?? null;
+    },
+
     async listByUser(userId, first, after) {
       const shard = shards.forId(userId);
       if (!shard || first === 0) return { payments: [], hasNextPage: false };

@@ -58,6 +58,8 @@ export interface PaymentStore {
   releaseClaim(claim: { userId: string; operation: KeyOperation; key: string; paymentId: string }): Promise<void>;
   newPaymentId(userId: string): string;
   findByIds(ids: readonly string[]): Promise<(Payment | null)[]>;
+  /** The payment the provider knows by this id (one indexed query per shard: webhooks that carry no metadata). */
+  findIdByProviderPaymentId(providerPaymentId: string): Promise<string | null>;
   listByUser(userId: string, first: number, after: { createdAt: Date; id: string } | null): Promise<PaymentPage>;
   membership(userId: string): Promise<Membership | null>;
   /**
