@@ -31,6 +31,14 @@ const subgraphs: Record<string, Pick<TypeScriptResolversPluginConfig, "contextTy
       User: "{ id: string }",
     },
   },
+  payments: {
+    contextType: "./context.ts#PaymentsContext",
+    mappers: {
+      Payment: "../../domain/payment.ts#Payment",
+      Membership: "../../domain/membership.ts#Membership",
+      User: "{ id: string }",
+    },
+  },
 };
 
 // Federation 2 directives the subgraph schemas use (`@link` imports them; codegen does not read `@link`).

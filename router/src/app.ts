@@ -26,6 +26,7 @@ import { useViewerAuth } from "./plugins/use-viewer-auth.ts";
 import { useSignOutRecheck } from "./plugins/use-sign-out-recheck.ts";
 import { createSubgraphConnections } from "./subgraph/subgraph-connections.ts";
 import { createRouterHttpHandler } from "./http/router-http-handler.ts";
+import { createWebhookForwarder, WEBHOOK_PATH } from "./http/webhook-forward.ts";
 import { createRouterYoga } from "./router-yoga.ts";
 import { createConnectionLimiter } from "./subscriptions/connection-limiter.ts";
 import { createSubscriptionEngine, type SubscriptionEngine } from "./subscriptions/subscription-engine.ts";
@@ -263,8 +264,16 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     metrics,
     logger,
   });
+  const forwardWebhooks = createWebhookForwarder({
+    targetUrl: () => {
+      const payments = subgraphs.get("payments");
+      return payments ? new URL(WEBHOOK_PATH, payments.url).toString() : undefined;
+    },
+    timeoutMs,
+    logger,
+  });
   const httpServer = createServiceHttpServer({
-    handler,
+    handler: forwardWebhooks(handler),
     metrics,
     health,
     logger,

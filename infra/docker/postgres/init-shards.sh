@@ -4,7 +4,7 @@
 # prisma/<subgraph>/schema.prisma. Tables come from `npm run db:migrate`.
 set -eu
 shards="${PLAZA_SHARDS:-4}"
-for subgraph in ${PLAZA_SUBGRAPHS:-counters posts users}; do
+for subgraph in ${PLAZA_SUBGRAPHS:-counters payments posts users}; do
   i=0
   while [ "$i" -lt "$shards" ]; do
     echo "creating database plaza_${subgraph}_$i"

@@ -12,7 +12,7 @@ import { isUnexpectedError, maskError, unauthenticated } from "./errors.ts";
 import { boundedParserCaches } from "./bounded-cache.ts";
 import { createServiceHttpServer, closeServer, listen, listenMetrics } from "./http-server.ts";
 import type { Health } from "./health.ts";
-import { createGraphQLFastLane, type LaneOperation } from "./graphql-fast-lane.ts";
+import { createGraphQLFastLane, type LaneOperation, type NodeHandler } from "./graphql-fast-lane.ts";
 import { createInternalAuthGate, headerOf, verifiedIdentityOf } from "./internal-auth-gate.ts";
 import { refuseUnsafeInput, useInputGuard } from "./input-guard.ts";
 import { createInternalVerifier, INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER, type InternalIdentity } from "./internal-auth.ts";
@@ -54,6 +54,11 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   httpFastLane?: boolean;
   /** Queries run compiled by graphql-jit (default true; see use-compiled-queries.ts). */
   jit?: boolean;
+  /**
+   * Exact paths served without the router's signature, because they carry their own authentication (the payments
+   * subgraph's `POST /webhooks/psp`, signed by the payment provider). Nothing else bypasses the gate.
+   */
+  publicRoutes?: Readonly<Record<string, NodeHandler>>;
 }
 
 export interface SubgraphServer {
@@ -162,8 +167,13 @@ export function createSubgraphServer<C extends BaseContext>(opts: SubgraphServer
     maxBodyBytes: MAX_BODY_BYTES,
     onRefused: (reason) => authRefusals.inc({ transport: "http", reason }),
   });
+  const gated = authGate(fastLane(yoga as never));
+  const publicRoutes = new Map(Object.entries(opts.publicRoutes ?? {}));
   const httpServer = createServiceHttpServer({
-    handler: authGate(fastLane(yoga as never)),
+    handler:
+      publicRoutes.size === 0
+        ? gated
+        : (req, res) => (publicRoutes.get((req.url ?? "/").split("?")[0] ?? "/") ?? gated)(req, res),
     metrics: opts.metrics,
     health: opts.health,
   });

@@ -93,5 +93,16 @@ export async function seedDemoData(routerUrl: string, logger: Logger): Promise<v
     tokens[0],
   );
   await call(routerUrl, send, { input: { conversationId, body: "Hi Alice, thanks!", clientMessageId: "demo-2" } }, tokens[1]);
-  logger.info({ users: DEMO_USERS.map((u) => u.email), password: DEMO_PASSWORD }, "seeded demo users and a conversation");
+  // One succeeded membership payment (alice, monthly): the local provider settles it by webhook a moment later.
+  const payment = await call(
+    routerUrl,
+    "mutation ($input: CreatePaymentInput!, $key: String!) { createPayment(input: $input, idempotencyKey: $key) { id status } }",
+    { input: { amount: 999, currency: "USD", purpose: "MEMBERSHIP_MONTHLY" }, key: "demo-membership-alice" },
+    tokens[0],
+  );
+  if (payment.errors) logger.warn({ errors: payment.errors }, "demo membership payment failed");
+  logger.info(
+    { users: DEMO_USERS.map((u) => u.email), password: DEMO_PASSWORD },
+    "seeded demo users, a conversation and a membership",
+  );
 }

@@ -11,6 +11,8 @@ import { loadCountersConfig } from "@plaza/counters/env";
 import { startCountersService, type CountersService } from "@plaza/counters/service";
 import { loadChatConfig } from "@plaza/chat/env";
 import { startChatService, type ChatService } from "@plaza/chat/service";
+import { loadPaymentsConfig } from "@plaza/payments/env";
+import { startPaymentsService, type PaymentsService } from "@plaza/payments/service";
 
 export interface PlazaStack {
   routerUrl: string;
@@ -22,6 +24,7 @@ export interface PlazaStack {
   posts: PostsService;
   counters: CountersService;
   chat: ChatService;
+  payments: PaymentsService;
   bus: EventBus;
   /** Embedded: PGlite shards and the in-process bus. */
   embedded: boolean;
@@ -40,6 +43,7 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
   const postsConfig = loadPostsConfig(env);
   const countersConfig = loadCountersConfig(env);
   const chatConfig = loadChatConfig(env);
+  const paymentsConfig = loadPaymentsConfig(env);
   if (routerConfig.jwtMaxTtlSeconds < usersConfig.JWT_TTL_SECONDS) {
     // The router would refuse every token users issues.
     throw new Error(
@@ -57,49 +61,34 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
   // Created first: its invalidation consumer joins while the subgraphs start.
   const configuredRouter = routerFromConfig(routerConfig, { logger: routerLogger, metrics: routerMetrics, bus });
   const responseCache = { cache: configuredRouter.responseCache.cache, close: () => configuredRouter.close() };
-  let users: UsersService;
-  try {
-    users = await startUsersService(usersConfig, { bus, logger });
-  } catch (err) {
+  // Started parts, stopped last first when a later part fails and on stop; the response cache's consumer closes
+  // before the services and the bus they publish to.
+  const parts: Array<{ stop(): Promise<void> }> = [{ stop: () => bus.close() }];
+  async function stopParts(): Promise<void> {
     await responseCache.close();
-    await bus.close();
-    throw err;
+    for (const part of parts.splice(0).reverse()) await part.stop();
   }
-  let posts: PostsService;
-  try {
-    posts = await startPostsService(postsConfig, { bus, logger });
-  } catch (err) {
-    await users.stop();
-    await responseCache.close();
-    await bus.close();
-    throw err;
+  async function startPart<T extends { stop(): Promise<void> }>(start: () => Promise<T>): Promise<T> {
+    try {
+      const part = await start();
+      parts.push(part);
+      return part;
+    } catch (err) {
+      await stopParts();
+      throw err;
+    }
   }
-  let counters: CountersService;
-  try {
-    // Started after posts: the posts subgraph's bound port wins over COUNTERS_POSTS_URL (as for the router's URLs).
-    counters = await startCountersService(
-      { ...countersConfig, COUNTERS_POSTS_URL: `http://127.0.0.1:${posts.port}/graphql` },
-      { bus, logger },
-    );
-  } catch (err) {
-    await posts.stop();
-    await users.stop();
-    await responseCache.close();
-    await bus.close();
-    throw err;
-  }
-  let chat: ChatService;
-  try {
-    // Started after users: the users subgraph's bound port wins over CHAT_USERS_URL.
-    chat = await startChatService({ ...chatConfig, CHAT_USERS_URL: `http://127.0.0.1:${users.port}/graphql` }, { bus, logger });
-  } catch (err) {
-    await counters.stop();
-    await posts.stop();
-    await users.stop();
-    await responseCache.close();
-    await bus.close();
-    throw err;
-  }
+  const users = await startPart(() => startUsersService(usersConfig, { bus, logger }));
+  const posts = await startPart(() => startPostsService(postsConfig, { bus, logger }));
+  // Started after posts and users: their bound ports win over COUNTERS_POSTS_URL and CHAT_USERS_URL (as for the
+  // router's URLs).
+  const counters = await startPart(() =>
+    startCountersService({ ...countersConfig, COUNTERS_POSTS_URL: `http://127.0.0.1:${posts.port}/graphql` }, { bus, logger }),
+  );
+  const chat = await startPart(() =>
+    startChatService({ ...chatConfig, CHAT_USERS_URL: `http://127.0.0.1:${users.port}/graphql` }, { bus, logger }),
+  );
+  const payments = await startPart(() => startPaymentsService(paymentsConfig, { bus, logger }));
   let router: Router | undefined;
   try {
     await responseCache.cache?.consuming;
@@ -110,6 +99,7 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
         posts: `http://127.0.0.1:${posts.port}/graphql`,
         counters: `http://127.0.0.1:${counters.port}/graphql`,
         chat: `http://127.0.0.1:${chat.port}/graphql`,
+        payments: `http://127.0.0.1:${payments.port}/graphql`,
       },
       health: createHealth(),
     });
@@ -126,6 +116,7 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
       posts,
       counters,
       chat,
+      payments,
       bus,
       embedded,
       describe: embedded
@@ -134,22 +125,12 @@ export async function startPlazaStack(env: Record<string, string | undefined>, l
       // Ordered: stop taking requests, then the services, then the bus they publish to.
       async stop() {
         await started.close();
-        await responseCache.close();
-        await chat.stop();
-        await counters.stop();
-        await posts.stop();
-        await users.stop();
-        await bus.close();
+        await stopParts();
       },
     };
   } catch (err) {
     await router?.close();
-    await responseCache.close();
-    await chat.stop();
-    await counters.stop();
-    await posts.stop();
-    await users.stop();
-    await bus.close();
+    await stopParts();
     throw err;
   }
 }

@@ -24,6 +24,7 @@ const services: Array<{ name: string; entry: string }> = [
   { name: "posts", entry: "subgraphs/posts/src/index.ts" },
   { name: "counters", entry: "subgraphs/counters/src/index.ts" },
   { name: "chat", entry: "subgraphs/chat/src/index.ts" },
+  { name: "payments", entry: "subgraphs/payments/src/index.ts" },
   { name: "router", entry: "router/src/index.ts" },
 ];
 

@@ -43,7 +43,7 @@ function detailsEnv(manifestPath: string): Record<string, string> {
     RESPONSE_CACHE_DEBUG_HEADER: "false",
     ROUTER_TRUSTED_DOCUMENTS: manifestPath,
     ROUTER_TRUSTED_DOCUMENTS_ONLY: "true",
-    // Users', counters' and chat's shards are migrated by `npm run db:migrate` before start; posts' are left alone.
+    // Users', counters', chat's and payments' shards are migrated by `npm run db:migrate` before start; posts' are left alone.
     MIGRATE_ON_START: "false",
     SEED_DEMO_DATA: "false",
   };
@@ -314,7 +314,7 @@ describe.each([
       const [defaults, off, details] = await Promise.all([
         start(layout, {}),
         start(layout, ALL_OFF),
-        start(layout, detailsEnv(manifestPath), ["users", "counters", "chat"]),
+        start(layout, detailsEnv(manifestPath), ["users", "counters", "chat", "payments"]),
       ]);
 
       for (const running of [defaults, off]) await exercise(running.routerUrl);

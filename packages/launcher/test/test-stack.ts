@@ -63,7 +63,7 @@ export async function postToSubgraphBothWays<T>(
 /** A stack's environment on fresh test databases (each subgraph its own shards), and a way to drop them. */
 export interface StackEnv {
   env: Record<string, string>;
-  shardUrls: { users: string[]; posts: string[]; counters: string[]; chat: string[] };
+  shardUrls: { users: string[]; posts: string[]; counters: string[]; chat: string[]; payments: string[] };
   dropDatabases(): Promise<void>;
 }
 
@@ -78,11 +78,12 @@ export async function prepareStackEnv(
   const shards = opts.shards ?? 2;
   const create = (prefix: string) => Promise.all(Array.from({ length: shards }, () => createTestDatabase(prefix)));
   // Each subgraph owns its databases, as in production.
-  const [databases, postsDatabases, countersDatabases, chatDatabases] = await Promise.all([
+  const [databases, postsDatabases, countersDatabases, chatDatabases, paymentsDatabases] = await Promise.all([
     create("stack"),
     create("stack_posts"),
     create("stack_counters"),
     create("stack_chat"),
+    create("stack_payments"),
   ]);
   const urls = (dbs: TestDatabase[]) => dbs.map((db) => db.url);
   const env: Record<string, string> = {
@@ -98,12 +99,18 @@ export async function prepareStackEnv(
     POSTS_PORT: "0",
     COUNTERS_PORT: "0",
     CHAT_PORT: "0",
+    PAYMENTS_PORT: "0",
     JWT_SECRET: randomBytes(32).toString("hex"),
     INTERNAL_AUTH_KEY: randomBytes(32).toString("hex"),
     USERS_DATABASE_SHARD_URLS: urls(databases).join(","),
     POSTS_DATABASE_SHARD_URLS: urls(postsDatabases).join(","),
     COUNTERS_DATABASE_SHARD_URLS: urls(countersDatabases).join(","),
     CHAT_DATABASE_SHARD_URLS: urls(chatDatabases).join(","),
+    PAYMENTS_DATABASE_SHARD_URLS: urls(paymentsDatabases).join(","),
+    // Payments' local provider decides outcomes quickly, so tests wait little for webhooks.
+    PAYMENTS_LOCAL_OUTCOME_DELAY_MS: "20",
+    // Known to the tests, so they can sign webhooks of their own (and forge bad ones).
+    PAYMENTS_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString("hex")}`,
     KAFKA_BROKERS: (opts.kafkaBrokers ?? testInfra().kafkaBrokers).join(","),
     // Stacks of different test files share the broker and Redis: their consumer groups and keys must not mix.
     KAFKA_GROUP_PREFIX: `${uniqueName("stack")}.`,
@@ -129,9 +136,12 @@ export async function prepareStackEnv(
       posts: urls(postsDatabases),
       counters: urls(countersDatabases),
       chat: urls(chatDatabases),
+      payments: urls(paymentsDatabases),
     },
     async dropDatabases() {
-      await Promise.all([...databases, ...postsDatabases, ...countersDatabases, ...chatDatabases].map((db) => db.drop()));
+      await Promise.all(
+        [...databases, ...postsDatabases, ...countersDatabases, ...chatDatabases, ...paymentsDatabases].map((db) => db.drop()),
+      );
     },
   };
 }

@@ -1,8 +1,11 @@
 import { Topics, type EventEnvelope } from "@plaza/events";
 import type { EntityRef } from "./cache-policy.ts";
 
-/** Domain topics whose events change data the router caches (chat and payments results are never cached). */
-export const INVALIDATION_TOPICS: readonly string[] = [Topics.users, Topics.posts, Topics.counters];
+/**
+ * Domain topics whose events change data the router caches (chat results are never cached; payments' are not
+ * either, but its events evict the payer's `User` entries, so a policy that caches `User.membership` stays right).
+ */
+export const INVALIDATION_TOPICS: readonly string[] = [Topics.users, Topics.posts, Topics.counters, Topics.payments];
 
 type Payload = Record<string, unknown>;
 const text = (value: unknown): string | undefined => (typeof value === "string" && value.length > 0 ? value : undefined);
@@ -38,6 +41,11 @@ const BY_TYPE: Readonly<Record<string, (payload: Payload) => EntityRef[]>> = {
   // likeCount and the liker's viewerHasLiked (a private result carrying the Post tag) change.
   PostLiked: (p) => counted(p.postId),
   PostUnliked: (p) => counted(p.postId),
+  // The payer's `User.membership` and `User.payments` change.
+  PaymentSucceeded: (p) => user(p.userId),
+  PaymentFailed: (p) => user(p.userId),
+  PaymentRefunded: (p) => user(p.userId),
+  MembershipChanged: (p) => user(p.userId),
 };
 
 /** For event types added later and not yet listed above: recognise the usual id fields of the payload. */

@@ -31,3 +31,4 @@ export {
   type TerminateOptions,
 } from "./managed-process.ts";
 export { repoRoot, infraCacheDir } from "./repo-paths.ts";
+export { ensureStripeMockInstalled, startStripeMock, STRIPE_MOCK_MODULE, type StripeMockHandle } from "./stripe-mock.ts";
