@@ -24,10 +24,10 @@ import type { FederationEngine, FederationEngineFactory, SubgraphClient } from "
 import { useRequestId } from "./plugins/use-request-id.ts";
 import { useViewerAuth } from "./plugins/use-viewer-auth.ts";
 import { useSignOutRecheck } from "./plugins/use-sign-out-recheck.ts";
-import { createSubgraphConnections } from "./subgraph/subgraph-connections.ts";
+import { createSubgraphConnections, type SubgraphConnections } from "./subgraph/subgraph-connections.ts";
 import { createRouterHttpHandler } from "./http/router-http-handler.ts";
 import { createWebhookForwarder, WEBHOOK_PATH } from "./http/webhook-forward.ts";
-import { createRouterYoga } from "./router-yoga.ts";
+import { createRouterYoga, type RouterYogaOptions } from "./router-yoga.ts";
 import { createConnectionLimiter } from "./subscriptions/connection-limiter.ts";
 import { createSubscriptionEngine, type SubscriptionEngine } from "./subscriptions/subscription-engine.ts";
 import { subscriptionOptions, type SubscriptionOptions } from "./subscriptions/subscription-options.ts";
@@ -149,10 +149,12 @@ export const DEFAULTS = {
 /** Automatically persisted queries kept in process when no store is given. */
 export const APQ_MEMORY_DEFAULTS = { maxEntries: 10_000, maxBytes: 16 * 1024 * 1024 } as const;
 
-/** Wires the router without listening: tests and the single-process launcher call this, main() adds listen + shutdown. */
-export async function buildRouter(deps: RouterDeps): Promise<Router> {
-  const { logger, metrics, health } = deps;
-  const timeoutMs = deps.subgraphTimeoutMs ?? DEFAULTS.subgraphTimeoutMs;
+/** The router's connections to its subgraphs and the federation engine over them (the connections close if it fails). */
+async function startEngine(
+  deps: RouterDeps,
+  timeoutMs: number,
+): Promise<{ connections: SubgraphConnections; engine: FederationEngine }> {
+  const { logger, metrics } = deps;
   const connections = createSubgraphConnections({
     urlOverrides: deps.subgraphUrls,
     internalAuthKey: deps.internalAuthKey,
@@ -162,22 +164,80 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     metrics,
     logger,
   });
-  let engine: FederationEngine;
   try {
-    engine = await (deps.engine ?? createApolloFederationEngine)({
+    const engine = await (deps.engine ?? createApolloFederationEngine)({
       supergraphSdl: deps.supergraphSdl,
       logger,
       singleFetchDirect: deps.singleFetchDirect,
       onSingleFetchDirect: () => metrics.singleFetchDirect.inc(),
       subgraphClient: connections.clientFor,
     });
+    connections.warnUnmatchedOverrides([...engine.subgraphs.keys()]);
+    return { connections, engine };
   } catch (err) {
     await connections.close();
     throw err;
   }
+}
+
+/** Token verification: signature and lifetime, and the session subgraph's verdict when sessions are configured. */
+function createRouterAuth(
+  deps: RouterDeps,
+  subgraphs: ReadonlyMap<string, SubgraphClient>,
+): { verifiedTokens: VerifiedTokens; sessionChecks?: ReturnType<typeof createSessionChecks>; authenticator: Authenticator } {
+  const { logger, metrics } = deps;
+  const verifiedTokens = deps.verifiedTokens ?? createVerifiedTokens();
+  const sessionChecks = deps.sessions && createSessionChecks(deps.sessions, subgraphs, logger);
+  if (sessionChecks) verifiedTokens.setMaxAge(sessionChecks.checkTtlMs);
+  const authenticator = createAuthenticator({
+    jwtSecret: deps.jwtSecret,
+    lifetime: { maxTtlSeconds: deps.jwtMaxTtlSeconds ?? DEFAULTS.jwtMaxTtlSeconds },
+    verifiedTokens,
+    sessions: sessionChecks,
+    logger,
+    onCheck: (outcome) => metrics.sessionChecks.inc({ outcome }),
+  });
+  return { verifiedTokens, sessionChecks, authenticator };
+}
+
+/** Yoga's plugins, in the order they must run. */
+function routerPlugins(
+  deps: RouterDeps,
+  parts: {
+    authenticator: Authenticator;
+    engine: FederationEngine;
+    subscriptions: SubscriptionEngine;
+    sessions: boolean;
+    limits: OperationLimits;
+    fieldSuggestions: boolean;
+  },
+): RouterYogaOptions["plugins"] {
+  const { authenticator } = parts;
+  return [
+    useRequestId(),
+    useRetryAfter(),
+    useViewerAuth({ authenticator }),
+    usePersistedOperations(
+      deps.persistedOperations ?? { apq: createMemoryPersistedQueryStore(APQ_MEMORY_DEFAULTS), trustedOnly: false },
+    ),
+    useSchemaPrivacy({ introspection: deps.introspection ?? true, fieldSuggestions: parts.fieldSuggestions }),
+    // Before the limits, so refused operations are counted by code like any other error.
+    useOperationMetrics(deps.metrics),
+    useOperationLimits(parts.limits),
+    useEngineExecutor(parts.engine),
+    useFederatedSubscriptions({ engine: parts.subscriptions }),
+    ...(parts.sessions ? [useSignOutRecheck({ authenticator })] : []),
+    ...(deps.plugins ?? []),
+  ];
+}
+
+/** Wires the router without listening: tests and the single-process launcher call this, main() adds listen + shutdown. */
+export async function buildRouter(deps: RouterDeps): Promise<Router> {
+  const { logger, metrics, health } = deps;
+  const timeoutMs = deps.subgraphTimeoutMs ?? DEFAULTS.subgraphTimeoutMs;
+  const { connections, engine } = await startEngine(deps, timeoutMs);
   const subgraphs = engine.subgraphs;
   let serving = true;
-  connections.warnUnmatchedOverrides([...subgraphs.keys()]);
   logger.info({ subgraphs: Object.fromEntries([...subgraphs].map(([name, client]) => [name, client.url])) }, "supergraph loaded");
 
   health.addCheck("supergraph", () => {
@@ -190,26 +250,17 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
   const limits: OperationLimits = { ...DEFAULT_OPERATION_LIMITS, ...deps.limits };
   const cors = createCorsPolicy(deps.corsOrigins ?? "*");
   const maxBodyBytes = deps.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
-  const verifiedTokens = deps.verifiedTokens ?? createVerifiedTokens();
   const clientIpOf = createClientIpOf(deps.trustedProxies ?? 0);
   const clientKeyOf = createClientKeyOf(deps.trustedProxies ?? 0);
-  let sessionChecks: ReturnType<typeof createSessionChecks> | undefined;
+  let auth: ReturnType<typeof createRouterAuth>;
   try {
-    sessionChecks = deps.sessions && createSessionChecks(deps.sessions, subgraphs, logger);
+    auth = createRouterAuth(deps, subgraphs);
   } catch (err) {
     await engine.stop();
     await connections.close();
     throw err;
   }
-  if (sessionChecks) verifiedTokens.setMaxAge(sessionChecks.checkTtlMs);
-  const authenticator = createAuthenticator({
-    jwtSecret: deps.jwtSecret,
-    lifetime: { maxTtlSeconds: deps.jwtMaxTtlSeconds ?? DEFAULTS.jwtMaxTtlSeconds },
-    verifiedTokens,
-    sessions: sessionChecks,
-    logger,
-    onCheck: (outcome) => metrics.sessionChecks.inc({ outcome }),
-  });
+  const { verifiedTokens, sessionChecks, authenticator } = auth;
   const subscriptionConfig = subscriptionOptions(deps.subscriptions);
   const connectionLimiter = createConnectionLimiter(subscriptionConfig.maxConnectionsPerUser);
   const subscriptions = createSubscriptionEngine({
@@ -230,22 +281,14 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
     maxBodyBytes,
     cors,
     clientIpOf,
-    plugins: [
-      useRequestId(),
-      useRetryAfter(),
-      useViewerAuth({ authenticator }),
-      usePersistedOperations(
-        deps.persistedOperations ?? { apq: createMemoryPersistedQueryStore(APQ_MEMORY_DEFAULTS), trustedOnly: false },
-      ),
-      useSchemaPrivacy({ introspection: deps.introspection ?? true, fieldSuggestions }),
-      // Before the limits, so refused operations are counted by code like any other error.
-      useOperationMetrics(metrics),
-      useOperationLimits(limits),
-      useEngineExecutor(engine),
-      useFederatedSubscriptions({ engine: subscriptions }),
-      ...(sessionChecks ? [useSignOutRecheck({ authenticator })] : []),
-      ...(deps.plugins ?? []),
-    ],
+    plugins: routerPlugins(deps, {
+      authenticator,
+      engine,
+      subscriptions,
+      sessions: sessionChecks !== undefined,
+      limits,
+      fieldSuggestions,
+    }),
   });
 
   const handler = createRouterHttpHandler({

@@ -5,8 +5,7 @@ import { boundedParserCaches, type Logger } from "@plaza/kit";
 import type { RouterContext, RouterServerContext } from "./context.ts";
 import type { createCorsPolicy } from "./http/cors.ts";
 
-/** The router's yoga instance: its schema is the engine's API schema, its behaviour the plugins given, in order. */
-export function createRouterYoga(options: {
+export interface RouterYogaOptions {
   schema: GraphQLSchema;
   logger: Logger;
   graphiql: boolean;
@@ -15,7 +14,10 @@ export function createRouterYoga(options: {
   cors: ReturnType<typeof createCorsPolicy>;
   clientIpOf(req: IncomingMessage | undefined): string | null;
   plugins: NonNullable<YogaServerOptions<RouterServerContext, RouterContext>["plugins"]>;
-}): YogaServerInstance<RouterServerContext, RouterContext> {
+}
+
+/** The router's yoga instance: its schema is the engine's API schema, its behaviour the plugins given, in order. */
+export function createRouterYoga(options: RouterYogaOptions): YogaServerInstance<RouterServerContext, RouterContext> {
   const { logger, cors, clientIpOf } = options;
   return createYoga<RouterServerContext, RouterContext>({
     schema: options.schema,
