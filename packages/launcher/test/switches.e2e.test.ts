@@ -238,31 +238,70 @@ const processPerService: Layout = (env, _prepared, ports) => [
   }),
 ];
 
-async function start(layout: Layout, switches: Record<string, string>, premigrate: string[] = []): Promise<Running> {
-  const prepared = await prepareStackEnv();
-  const infra = testInfra();
-  const target = new URL(infra.postgresUrl);
-  const tap = await startPgWireTap({ host: target.hostname, port: Number(target.port) });
-  const ports = {
+async function pickPorts(): Promise<Record<string, number>> {
+  return {
     ROUTER_PORT: await freePort(),
     USERS_PORT: await freePort(),
     POSTS_PORT: await freePort(),
     COUNTERS_PORT: await freePort(),
   };
-  const env: Record<string, string> = {
+}
+
+/**
+ * Spawns `layout` and waits until it serves (main.ts: until its banner, printed once the demo data is seeded). Undefined
+ * when a service exited first: a port picked free was taken by another stack's listener meanwhile.
+ */
+async function launch(layout: Layout, env: Record<string, string>, prepared: StackEnv, ports: Record<string, number>) {
+  const children = layout(env, prepared, ports);
+  const exited = Promise.race(
+    children.map((child) => new Promise<"exited">((resolve) => child.once("exit", () => resolve("exited")))),
+  );
+  const banner = new Promise<void>((resolve) => {
+    let out = "";
+    children[0]!.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes("Plaza is running")) resolve();
+    });
+  });
+  for (const child of children) child.stdout?.on("data", () => undefined);
+  const serving = async () => {
+    for (const port of [ports.ROUTER_PORT, ports.USERS_PORT]) {
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (!ok) return false;
+    }
+    return true;
+  };
+  const ready = (async () => {
+    await waitFor(serving, { timeoutMs: 120_000, intervalMs: 250 });
+    if (layout === oneProcess) await banner;
+    return "ready" as const;
+  })();
+  if ((await Promise.race([ready, exited])) === "ready") return children;
+  ready.catch(() => undefined);
+  await stopChildren(children);
+  return undefined;
+}
+
+async function start(layout: Layout, switches: Record<string, string>, premigrate: string[] = []): Promise<Running> {
+  const prepared = await prepareStackEnv();
+  const infra = testInfra();
+  const target = new URL(infra.postgresUrl);
+  const tap = await startPgWireTap({ host: target.hostname, port: Number(target.port) });
+  const base: Record<string, string> = {
     ...prepared.env,
     LOG_LEVEL: "error",
     DATA_DIR: mkdtempSync(join(tmpdir(), "plaza-switches-")),
     USERS_DATABASE_SHARD_URLS: prepared.shardUrls.users.map((url) => tap.through(url)).join(","),
-    COUNTERS_POSTS_URL: `http://127.0.0.1:${ports.POSTS_PORT}/graphql`,
-    ...Object.fromEntries(Object.entries(ports).map(([key, port]) => [key, String(port)])),
     ...switches,
   };
-  for (const subgraph of premigrate) await migrate(subgraph, env);
-  const children = layout(env, prepared, ports);
+  for (const subgraph of premigrate) await migrate(subgraph, base);
+  let children: ChildProcess[] = [];
   const running: Running = {
-    routerUrl: `http://127.0.0.1:${ports.ROUTER_PORT}`,
-    usersUrl: `http://127.0.0.1:${ports.USERS_PORT}`,
+    routerUrl: "",
+    usersUrl: "",
     prepared,
     tap,
     async stop() {
@@ -272,33 +311,22 @@ async function start(layout: Layout, switches: Record<string, string>, premigrat
     },
   };
   started.push(running);
-  // main.ts prints its banner once the stack is up and the demo data seeded; index.ts entries answer /healthz.
-  const banner = new Promise<void>((resolve) => {
-    let out = "";
-    children[0]!.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes("Plaza is running")) resolve();
-    });
-  });
-  for (const child of children) child.stdout?.on("data", () => undefined);
-  await waitFor(
-    async () => {
-      for (const child of children) if (child.exitCode !== null) throw new Error(`a service exited with ${child.exitCode}`);
-      for (const port of [ports.ROUTER_PORT, ports.USERS_PORT]) {
-        if (
-          !(await fetch(`http://127.0.0.1:${port}/healthz`).then(
-            (r) => r.ok,
-            () => false,
-          ))
-        )
-          return false;
-      }
-      return true;
-    },
-    { timeoutMs: 120_000, intervalMs: 250 },
-  );
-  if (layout === oneProcess) await banner;
-  return running;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const ports = await pickPorts();
+    const env: Record<string, string> = {
+      ...base,
+      COUNTERS_POSTS_URL: `http://127.0.0.1:${ports.POSTS_PORT}/graphql`,
+      ...Object.fromEntries(Object.entries(ports).map(([key, port]) => [key, String(port)])),
+    };
+    const launched = await launch(layout, env, prepared, ports);
+    if (launched) {
+      children = launched;
+      running.routerUrl = `http://127.0.0.1:${ports.ROUTER_PORT}`;
+      running.usersUrl = `http://127.0.0.1:${ports.USERS_PORT}`;
+      return running;
+    }
+  }
+  throw new Error("the stack did not start in 3 attempts (see the services' stderr above)");
 }
 
 describe.each([
