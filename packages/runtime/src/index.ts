@@ -4,3 +4,4 @@ export * from "./subgraph-config.ts";
 export * from "./subgraph-storage.ts";
 export * from "./redis-rate-limiter.ts";
 export * from "./dead-letter-counter.ts";
+export * from "./broadcast.ts";
