@@ -1,6 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { createLogger, INTERNAL_AUTH_HEADER, signInternalIdentity, type InternalIdentity } from "@plaza/kit";
-import { createTestDatabase, testInfra, uniqueName, waitFor, type TestDatabase } from "@plaza/testkit";
+import { afterAll, beforeAll } from "vitest";
+import {
+  createTestDatabase,
+  startKafka,
+  testInfra,
+  uniqueName,
+  waitFor,
+  type KafkaHandle,
+  type TestDatabase,
+} from "@plaza/testkit";
 import { startPlazaStack, type PlazaStack } from "../src/stack.ts";
 
 export interface TestStack extends PlazaStack {
@@ -163,6 +172,24 @@ export async function startTestStack(
       await prepared.dropDatabases();
     },
   };
+}
+
+/**
+ * A stack on a Kafka broker of its own, for tests that stop and restart the broker (which must not disturb other test
+ * files): both start in `beforeAll` and stop in `afterAll` of the calling file or describe block.
+ */
+export function stackOnPrivateKafka(): { stack(): TestStack; kafka(): KafkaHandle } {
+  let kafka: KafkaHandle | undefined;
+  let stack: TestStack | undefined;
+  beforeAll(async () => {
+    kafka = await startKafka();
+    stack = await startTestStack({ kafkaBrokers: kafka.brokers });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await kafka?.stop();
+  });
+  return { stack: () => stack!, kafka: () => kafka! };
 }
 
 const CREATE_POST = "mutation ($body: String!) { createPost(input: { body: $body }) { id } }";
