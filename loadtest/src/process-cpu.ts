@@ -23,11 +23,14 @@ function readStat(pid: number): ProcStat | undefined {
 }
 
 /**
- * A process's label: the service a node process runs (`router`, `counters`, `start-services`, …), else its
+ * A process's label: its BENCH_PROCESS_LABEL, else the service a node process runs (`router`, `counters`, `start-services`, …), else its
  * program's name (`postgres`, `redis-server`, `java` for Kafka).
  */
 function labelOf(pid: number): string {
   try {
+    // A process started with BENCH_PROCESS_LABEL (one entry file serving several roles) is reported under that name.
+    const named = /(?:^|\0)BENCH_PROCESS_LABEL=([^\0]+)/.exec(readFileSync(`/proc/${pid}/environ`, "utf8"));
+    if (named) return named[1]!;
     const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
     for (const arg of args) {
       const entry = /(?:^|\/)([a-z-]+)\/src\/([a-z-]+)\.ts$/.exec(arg);
