@@ -1,0 +1,60 @@
+import { readFileSync } from "node:fs";
+import { ApolloGateway } from "@apollo/gateway";
+import { ApolloServer } from "@apollo/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { products } from "./data.ts";
+import { ECOMMERCE_QUERY } from "./query.ts";
+import { startEcommerceSubgraphs, type EcommerceSubgraphs } from "./start-ecommerce.ts";
+
+interface ProductResult {
+  upc: string;
+  price: number;
+  weight: number;
+  shippingEstimate: number | null;
+  inStock: boolean;
+}
+
+describe("the e-commerce benchmark workload", () => {
+  let subgraphs: EcommerceSubgraphs;
+  let server: ApolloServer;
+  beforeAll(async () => {
+    subgraphs = await startEcommerceSubgraphs();
+    server = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: readFileSync(subgraphs.supergraphPath, "utf8") }) });
+    await server.start();
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await subgraphs?.stop();
+  });
+
+  it("answers the nested query through stock Apollo Gateway with every subgraph's fields and no errors", async () => {
+    const response = await server.executeOperation({ query: ECOMMERCE_QUERY, operationName: "TestQuery" });
+    const result = (response.body as { kind: "single"; singleResult: { data?: Record<string, unknown>; errors?: unknown } })
+      .singleResult;
+    expect(result.errors).toBeUndefined();
+    const text = JSON.stringify(result);
+    expect(text.length).toBeGreaterThan(80_000); // the size the workload is meant to have (the public benchmark's 87.6 KB)
+    const top = result.data!.topProducts as ProductResult[];
+    expect(top.map((p) => p.upc)).toEqual(products.slice(0, 5).map((p) => p.upc));
+    for (const product of top) {
+      // @requires reached the inventory subgraph with the products subgraph's price and weight.
+      expect(product.shippingEstimate).toBe(product.price > 1000 ? 0 : Math.round(product.weight / 2));
+      expect(typeof product.inStock).toBe("boolean");
+    }
+  });
+
+  it("a subgraph answers malformed and oversized requests with 400 and keeps serving", async () => {
+    const url = subgraphs.urls.reviews;
+    const post = (body: string) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+    expect((await post("{not json")).status).toBe(400);
+    expect((await post(JSON.stringify({ query: 42 }))).status).toBe(400);
+    expect((await post(JSON.stringify({ query: "{ nope }" }))).status).toBe(400);
+    const oversized = await post(JSON.stringify({ query: `{ _service { sdl } }`, pad: "x".repeat(2 << 20) })).catch(
+      () => undefined, // the server may close the socket while the client still writes
+    );
+    if (oversized) expect(oversized.status).toBe(400);
+    const ok = await post(JSON.stringify({ query: "{ _service { sdl } }" }));
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as { data: { _service: { sdl: string } } }).data._service.sdl).toContain("type Review");
+  });
+});
