@@ -81,6 +81,11 @@ export interface RouterDeps {
    */
   subgraphFetchDedupe?: { enabled: boolean; epoch?: () => number };
   /**
+   * Each distinct entity representation is sent once per `_entities` fetch and its answer given to every place
+   * that asked (default true; subgraph/entity-representations.ts).
+   */
+  subgraphEntityDedupe?: boolean;
+  /**
    * Wraps yoga's HTTP handler, e.g. the response cache's fast path that answers L1 hits before GraphQL; `http` says
    * what yoga would add to a response it answered itself (CORS).
    */
@@ -168,6 +173,7 @@ async function startEngine(
     timeoutMs,
     maxConnections: deps.subgraphMaxConnections ?? DEFAULTS.subgraphMaxConnections,
     dedupe: { enabled: deps.subgraphFetchDedupe?.enabled ?? true, epoch: deps.subgraphFetchDedupe?.epoch },
+    entityDedupe: deps.subgraphEntityDedupe ?? true,
     metrics,
     logger,
   });

@@ -37,6 +37,7 @@ describe("loadRouterConfig", () => {
       httpFastLane: true,
       singleFetchDirect: true,
       inboundDedupe: true,
+      entityDedupe: true,
       trustedProxies: 0,
       subscriptions: SUBSCRIPTION_DEFAULTS,
       cache: {

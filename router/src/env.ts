@@ -37,6 +37,7 @@ const baseSchema = z.object({
   ROUTER_HTTP_FAST_LANE: envFields.bool(true),
   ROUTER_SINGLE_FETCH_DIRECT: envFields.bool(true),
   ROUTER_INBOUND_DEDUPE: envFields.bool(true),
+  SUBGRAPH_ENTITY_DEDUPE: envFields.bool(true),
   /** Our own proxies in front of the router: X-Forwarded-For entries (from the right) believed for the client's address. */
   ROUTER_TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
   /** Comma-separated root subscription fields shared across viewers (resolved as the anonymous viewer). */
@@ -84,6 +85,8 @@ export interface RouterConfig {
   singleFetchDirect: boolean;
   /** Identical queries in flight at once (same body and credentials) share one execution and its bytes. */
   inboundDedupe: boolean;
+  /** Each distinct entity representation is sent once per `_entities` fetch. */
+  entityDedupe: boolean;
   /** Trusted proxy hops for the client's address (0: the socket's peer only). */
   trustedProxies: number;
   subscriptions: SubscriptionOptions;
@@ -142,6 +145,7 @@ function routerEnvSchema(source: Record<string, string | undefined>) {
       httpFastLane: env.ROUTER_HTTP_FAST_LANE,
       singleFetchDirect: env.ROUTER_SINGLE_FETCH_DIRECT,
       inboundDedupe: env.ROUTER_INBOUND_DEDUPE,
+      entityDedupe: env.SUBGRAPH_ENTITY_DEDUPE,
       trustedProxies: env.ROUTER_TRUSTED_PROXIES,
       subscriptions: {
         ...SUBS,

@@ -7,6 +7,8 @@ export type SubgraphFetchOutcome = "ok" | "graphql_errors" | "http_error" | "tim
 
 export interface RouterMetrics extends ServiceMetrics {
   subgraphFetchDuration: Histogram<"subgraph" | "outcome">;
+  /** Entity representations the planner asked each subgraph for: `sent`, or `deduplicated` (a copy not sent). */
+  subgraphRepresentations: Counter<"subgraph" | "outcome">;
   subscriptions: SubscriptionMetrics;
   /** Response cache lookups by level (`l1`, `l2`) and result (`hit`, `miss`). */
   responseCacheLookups: Counter<"level" | "result">;
@@ -38,6 +40,11 @@ export function createRouterMetrics(opts: { defaultMetrics?: boolean } = {}): Ro
     subgraphFetchDuration: base.histogram(
       "subgraph_fetch_duration_seconds",
       "Duration of router → subgraph fetches by subgraph and outcome",
+      ["subgraph", "outcome"],
+    ),
+    subgraphRepresentations: base.counter(
+      "subgraph_representations_total",
+      "Entity representations in router → subgraph _entities fetches: sent, or deduplicated (a copy not sent)",
       ["subgraph", "outcome"],
     ),
     subscriptions: createSubscriptionMetrics(base),

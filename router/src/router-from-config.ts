@@ -123,6 +123,7 @@ export function routerFromConfig(
         httpFastLane: config.httpFastLane,
         singleFetchDirect: config.singleFetchDirect,
         inboundDedupe: config.inboundDedupe,
+        subgraphEntityDedupe: config.entityDedupe,
         trustedProxies: config.trustedProxies,
         subgraphFetchDedupe: { enabled: config.cache.subgraphFetchDedupe, epoch: cache?.invalidationEpoch },
         limits: security.limits,

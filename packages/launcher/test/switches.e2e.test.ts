@@ -25,6 +25,7 @@ const ALL_OFF = {
   RESPONSE_CACHE_ENABLED: "false",
   SUBGRAPH_FETCH_DEDUPE: "false",
   ROUTER_INBOUND_DEDUPE: "false",
+  SUBGRAPH_ENTITY_DEDUPE: "false",
   SUBGRAPH_HTTP_FAST_LANE: "false",
   SUBGRAPH_COMPILED_QUERIES: "false",
   ROUTER_INTROSPECTION: "false",
@@ -57,6 +58,11 @@ const OBSERVED: Array<{ name: string; service: "router" | "users"; metric: strin
   { name: "RESPONSE_CACHE_ENABLED", service: "router", metric: "plaza_router_response_cache_lookups_total" },
   { name: "SUBGRAPH_FETCH_DEDUPE", service: "router", metric: 'plaza_router_inflight_dedupes_total{kind="subgraph"}' },
   { name: "ROUTER_INBOUND_DEDUPE", service: "router", metric: 'plaza_router_inflight_dedupes_total{kind="inbound"}' },
+  {
+    name: "SUBGRAPH_ENTITY_DEDUPE",
+    service: "router",
+    metric: 'plaza_router_subgraph_representations_total{subgraph="users",outcome="deduplicated"}',
+  },
   { name: "SUBGRAPH_HTTP_FAST_LANE", service: "users", metric: "plaza_users_graphql_fast_lane_requests_total" },
   { name: "SUBGRAPH_COMPILED_QUERIES", service: "users", metric: "plaza_users_graphql_compiled_query_runs_total" },
 ];
@@ -98,8 +104,9 @@ async function gql(routerUrl: string, body: unknown, headers: Record<string, str
 
 /**
  * Requests that each switch's path would take: single-fetch reads of the users subgraph (anonymous, plain POST),
- * bursts of one of them sent at once (what inbound dedupe shares), and a post read at two aliases, whose author is
- * fetched from users twice at once (what fetch dedupe shares).
+ * bursts of one of them sent at once (what inbound dedupe shares), a post read at two aliases, whose author is
+ * fetched from users twice at once (what fetch dedupe shares), and a feed of two posts by one author (one
+ * representation of that author sent for both: what entity dedupe saves).
  */
 async function exercise(routerUrl: string): Promise<void> {
   for (let i = 0; i < 3; i++) {
@@ -120,17 +127,22 @@ async function exercise(routerUrl: string): Promise<void> {
     variables: { input: newSignUp("switch") },
   });
   const token = (signUp.data as { signUp: { token: string } }).signUp.token;
-  const created = await gql(
-    routerUrl,
-    { query: 'mutation { createPost(input: { body: "switches" }) { id } }' },
-    { authorization: `Bearer ${token}` },
-  );
+  const auth = { authorization: `Bearer ${token}` };
+  const created = await gql(routerUrl, { query: 'mutation { createPost(input: { body: "switches" }) { id } }' }, auth);
   const postId = (created.data as { createPost: { id: string } }).createPost.id;
   const twice = await gql(routerUrl, {
     query: "query ($id: ID!) { a: post(id: $id) { author { handle } } b: post(id: $id) { author { handle } } }",
     variables: { id: postId },
   });
   expect(twice.errors).toBeUndefined();
+  await gql(routerUrl, { query: 'mutation { createPost(input: { body: "switches again" }) { id } }' }, auth);
+  // The author's own posts reach their feed through the fan-out: read until both are there (bounded).
+  for (let attempt = 0; ; attempt++) {
+    const feed = await gql(routerUrl, { query: "{ feed(first: 5) { edges { node { author { handle } } } } }" }, auth);
+    if ((feed.data as { feed: { edges: unknown[] } } | undefined)?.feed.edges.length === 2) break;
+    if (attempt === 100) throw new Error(`the feed never held both posts: ${JSON.stringify(feed)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** Switches seen in what a client gets rather than in a metric: true when the mechanism is at work. */

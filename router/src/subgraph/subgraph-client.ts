@@ -4,6 +4,7 @@ import { INTERNAL_AUTH_HEADER, REQUEST_ID_HEADER, type InternalAuthTarget, type 
 import type { RouterContext } from "../context.ts";
 import type { RouterMetrics, SubgraphFetchOutcome } from "../metrics.ts";
 import type { SubgraphClient, SubgraphRequest, SubgraphResponse } from "../engine/federation-engine.ts";
+import { dedupeRepresentations } from "./entity-representations.ts";
 import type { FetchDeduper } from "./fetch-dedupe.ts";
 
 export type { SubgraphClient };
@@ -16,10 +17,12 @@ export interface SubgraphClientDeps {
   /** createInternalSigner(INTERNAL_AUTH_KEY): the only identity subgraphs trust, bound to this subgraph and body. */
   signIdentity: (identity: InternalIdentity, target: InternalAuthTarget) => string;
   timeoutMs: number;
-  metrics: Pick<RouterMetrics, "subgraphFetchDuration">;
+  metrics: Pick<RouterMetrics, "subgraphFetchDuration" | "subgraphRepresentations">;
   logger: Logger;
   /** Identical concurrent query fetches (same viewer, same body) share one upstream request. Off when absent. */
   dedupe?: FetchDeduper;
+  /** Each distinct entity representation is sent once per fetch (entity-representations.ts). */
+  entityDedupe?: boolean;
 }
 
 /** A fetch that produced no usable GraphQL response; the client sees it masked as INTERNAL_SERVER_ERROR. */
@@ -136,28 +139,53 @@ export function createSubgraphClient(deps: SubgraphClientDeps): SubgraphClient {
     );
   }
 
+  const sentRepresentations = metrics.subgraphRepresentations.labels({ subgraph: name, outcome: "sent" });
+  const dedupedRepresentations = metrics.subgraphRepresentations.labels({ subgraph: name, outcome: "deduplicated" });
+
+  /** Sends an entity fetch with each distinct representation once; the original request if the answer does not fit. */
+  async function fetchDistinct(request: SubgraphRequest, context: Partial<RouterContext>): Promise<SubgraphResponse> {
+    const distinct = deps.entityDedupe ? dedupeRepresentations(request) : undefined;
+    const representations = request.variables?.representations;
+    if (!distinct) {
+      if (Array.isArray(representations)) sentRepresentations.inc(representations.length);
+      return send(request, context);
+    }
+    sentRepresentations.inc(distinct.unique);
+    dedupedRepresentations.inc(distinct.total - distinct.unique);
+    const expanded = distinct.expand(await send(distinct.request, context));
+    if (expanded) return expanded;
+    (context.logger ?? deps.logger).warn(
+      { subgraph: name },
+      "subgraph answered distinct representations unexpectedly: sent again whole",
+    );
+    sentRepresentations.inc(distinct.total);
+    return send(request, context);
+  }
+
+  function send(request: SubgraphRequest, context: Partial<RouterContext>): Promise<SubgraphResponse> {
+    // Gateway health checks and schema loads pass an empty context: they go out anonymous.
+    const { query, variables, operationName, extensions } = request;
+    const identity: InternalIdentity = {
+      viewerId: context.viewer?.id ?? null,
+      tokenExp: context.viewer?.tokenExp,
+      clientIp: context.clientIp ?? undefined,
+    };
+    if (context.viewer?.sid !== undefined) identity.sessionId = context.viewer.sid;
+    const body = JSON.stringify({ query, variables, operationName, extensions });
+    const logger = context.logger ?? deps.logger;
+    // Signed inside the closure: fetches that join an identical one in flight do not sign at all.
+    const sendOnce = () => post(body, headersFor(identity, body, context.requestId ?? randomUUID()), logger);
+    // A joined read goes out with the first fetch's address: subgraphs limit per address only on mutations.
+    if (deps.dedupe && query && READ_OPERATION.test(query)) {
+      return deps.dedupe.run(`${context.viewer?.id ?? ""}\n${body}`, sendOnce);
+    }
+    return sendOnce();
+  }
+
   const client: SubgraphClient = {
     name,
     url,
-    fetch(request: SubgraphRequest, context: Partial<RouterContext>) {
-      // Gateway health checks and schema loads pass an empty context: they go out anonymous.
-      const { query, variables, operationName, extensions } = request;
-      const identity: InternalIdentity = {
-        viewerId: context.viewer?.id ?? null,
-        tokenExp: context.viewer?.tokenExp,
-        clientIp: context.clientIp ?? undefined,
-      };
-      if (context.viewer?.sid !== undefined) identity.sessionId = context.viewer.sid;
-      const body = JSON.stringify({ query, variables, operationName, extensions });
-      const logger = context.logger ?? deps.logger;
-      // Signed inside the closure: fetches that join an identical one in flight do not sign at all.
-      const send = () => post(body, headersFor(identity, body, context.requestId ?? randomUUID()), logger);
-      // A joined read goes out with the first fetch's address: subgraphs limit per address only on mutations.
-      if (deps.dedupe && query && READ_OPERATION.test(query)) {
-        return deps.dedupe.run(`${context.viewer?.id ?? ""}\n${body}`, send);
-      }
-      return send();
-    },
+    fetch: fetchDistinct,
     async probe() {
       const res = await dispatcher
         .request({ origin, path: healthPath, method: "GET", headersTimeout: timeoutMs, bodyTimeout: timeoutMs })

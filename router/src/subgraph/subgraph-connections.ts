@@ -15,7 +15,9 @@ export interface SubgraphConnectionsOptions {
   maxConnections: number;
   /** Identical concurrent read fetches share one request unless an invalidation happened since (`epoch` moves). */
   dedupe: { enabled: boolean; epoch?: () => number };
-  metrics: Pick<RouterMetrics, "subgraphFetchDuration" | "inflightDedupes">;
+  /** Each distinct entity representation is sent once per fetch (entity-representations.ts). */
+  entityDedupe: boolean;
+  metrics: Pick<RouterMetrics, "subgraphFetchDuration" | "subgraphRepresentations" | "inflightDedupes">;
   logger: Logger;
 }
 
@@ -63,6 +65,7 @@ export function createSubgraphConnections(options: SubgraphConnectionsOptions): 
         metrics,
         logger,
         dedupe,
+        entityDedupe: options.entityDedupe,
       });
     },
     warnUnmatchedOverrides(subgraphNames) {

@@ -192,7 +192,14 @@ function fromConfig(
 /** buildRouter with every shortcut off, except those named. */
 function withShortcuts(
   name: string,
-  on: { cache?: boolean; singleFetchDirect?: boolean; fastLane?: boolean; dedupe?: boolean },
+  on: {
+    cache?: boolean;
+    singleFetchDirect?: boolean;
+    fastLane?: boolean;
+    dedupe?: boolean;
+    entityDedupe?: boolean;
+    inboundDedupe?: boolean;
+  },
 ): PlazaConfiguration {
   return {
     name,
@@ -222,6 +229,8 @@ function withShortcuts(
         singleFetchDirect: on.singleFetchDirect ?? false,
         httpFastLane: on.fastLane ?? false,
         subgraphFetchDedupe: { enabled: on.dedupe ?? false, epoch: cache?.invalidationEpoch },
+        subgraphEntityDedupe: on.entityDedupe ?? false,
+        inboundDedupe: on.inboundDedupe ?? false,
       });
       return listening(
         router,
@@ -261,6 +270,8 @@ export function plazaConfigurations(redisUrl: string): PlazaConfiguration[] {
     withShortcuts("single-fetch-only", { singleFetchDirect: true }),
     withShortcuts("fast-lane-only", { fastLane: true }),
     withShortcuts("dedupe-only", { dedupe: true }),
+    withShortcuts("entity-dedupe-only", { entityDedupe: true }),
+    withShortcuts("inbound-dedupe-only", { inboundDedupe: true }),
     // Two routers sharing one Redis level: the second answers from Redis what the first stored.
     fromConfig("defaults-redis", { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: redisPrefix }, { cached: true, withPeer: true }),
   ];
