@@ -89,7 +89,12 @@ export function markdownSummary(scenario: string, data: SummaryData, extra: stri
 }
 
 /** handleSummary's return map: `<dir>/k6-<scenario>.json` and `.md`, and a short text on stdout. */
-export function summaryFiles(scenario: string, data: SummaryData, dir = RESULTS_DIR): Record<string, string> {
+export function summaryFiles(
+  scenario: string,
+  data: SummaryData,
+  dir = RESULTS_DIR,
+  extra: string[] = [],
+): Record<string, string> {
   const thresholds = thresholdResults(data);
   const failed = thresholds.filter((t) => !t.ok);
   const duration = data.metrics.http_req_duration?.values ?? {};
@@ -101,7 +106,7 @@ export function summaryFiles(scenario: string, data: SummaryData, dir = RESULTS_
     `\nwrote ${dir}/k6-${scenario}.json and .md\n`;
   return {
     [`${dir}/k6-${scenario}.json`]: JSON.stringify(data, null, 2),
-    [`${dir}/k6-${scenario}.md`]: markdownSummary(scenario, data),
+    [`${dir}/k6-${scenario}.md`]: markdownSummary(scenario, data, extra),
     stdout: text,
   };
 }

@@ -32,6 +32,8 @@ export function clearTimeout(id: number): void {
   adapterState().timers.delete(id);
 }
 
-export const clearInterval = clearTimeout;
+export function clearInterval(id: number): void {
+  clearTimeout(id);
+}
 
 export default { setTimeout, setInterval, clearTimeout, clearInterval };
