@@ -119,4 +119,16 @@ describe("summary", () => {
     expect(markdownSummary("feed-read", data)).toContain("| `http_req_duration`: `p(95)<2` | **FAILED** |");
     expect(files.stdout).toContain("thresholds 0/1 passed (failed: http_req_duration p(95)<2)");
   });
+
+  it("charts p95 and p99 per level of a progressive run", () => {
+    const level = (p95: number, p99: number) => ({ type: "trend" as const, values: { "p(95)": p95, "p(99)": p99 } });
+    const data = {
+      metrics: { "http_req_duration{level:2}": level(20.4, 40), "http_req_duration{level:1}": level(10, 15.6) },
+      root_group: { name: "", checks: [], groups: [] },
+    };
+    const markdown = markdownSummary("progressive", data);
+    expect(markdown).toContain('x-axis ["level 1", "level 2"]');
+    expect(markdown).toContain("bar [10, 20]");
+    expect(markdown).toContain("line [16, 40]");
+  });
 });

@@ -44,6 +44,27 @@ export function thresholdResults(data: SummaryData): Array<{ metric: string; exp
   );
 }
 
+/** A Mermaid chart (GitHub renders it) of p95 (bars) and p99 (line) per progressive level, when the run has levels. */
+function levelChart(data: SummaryData): string[] {
+  const levels = Object.entries(data.metrics)
+    .map(([name, m]) => ({ level: /^http_req_duration\{level:(\d+)\}$/.exec(name)?.[1], values: m.values }))
+    .filter((l): l is { level: string; values: Record<string, number> } => l.level !== undefined)
+    .sort((a, b) => Number(a.level) - Number(b.level));
+  if (levels.length === 0) return [];
+  const series = (stat: string) => `[${levels.map((l) => Math.round(l.values[stat] ?? 0)).join(", ")}]`;
+  return [
+    "```mermaid",
+    "xychart-beta",
+    '  title "http_req_duration by level: p95 (bars), p99 (line), ms"',
+    `  x-axis [${levels.map((l) => `"level ${l.level}"`).join(", ")}]`,
+    '  y-axis "ms"',
+    `  bar ${series("p(95)")}`,
+    `  line ${series("p(99)")}`,
+    "```",
+    "",
+  ];
+}
+
 export function markdownSummary(scenario: string, data: SummaryData, extra: string[] = []): string {
   const seconds = (data.state?.testRunDurationMs ?? 0) / 1000;
   const lines = [`# Load test: ${scenario}`, "", `Duration: ${seconds.toFixed(1)} s`, ""];
@@ -73,6 +94,7 @@ export function markdownSummary(scenario: string, data: SummaryData, extra: stri
     }
     lines.push("");
   }
+  lines.push(...levelChart(data));
   const checks = allChecks(data.root_group);
   if (checks.length > 0) {
     lines.push("| check | passed | failed |", "|---|---|---|");
