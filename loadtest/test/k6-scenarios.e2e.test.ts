@@ -34,12 +34,17 @@ const KEY_CHECKS: Record<(typeof SCENARIOS)[number], string[]> = {
   progressive: ["Feed: correct answer", "SendMessage: correct answer"],
 };
 
-function runScenario(scenario: string, url: string, dir: string): Promise<{ report: AdapterReport; output: string }> {
+function runScenario(
+  scenario: string,
+  url: string,
+  dir: string,
+  script = `loadtest/k6/${scenario}.ts`,
+): Promise<{ report: AdapterReport; output: string; exitCode: number }> {
   const reportPath = join(dir, `${scenario}.report.json`);
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", "loadtest/src/k6-adapter/run.ts", `loadtest/k6/${scenario}.ts`, "--report", reportPath],
+      ["--import", "tsx", "loadtest/src/k6-adapter/run.ts", script, "--report", reportPath],
       {
         cwd: root,
         timeout: 60_000,
@@ -53,14 +58,18 @@ function runScenario(scenario: string, url: string, dir: string): Promise<{ repo
           PLAZA_RESULTS_DIR: dir,
         },
       },
-      (_error, stdout, stderr) => {
+      (error, stdout, stderr) => {
         let report: AdapterReport;
         try {
           report = JSON.parse(readFileSync(reportPath, "utf8")) as AdapterReport;
         } catch {
           report = { script: scenario, checks: [], errors: ["no report"], samples: {}, summaryFiles: [], ok: false };
         }
-        resolve({ report, output: `${stdout}\n${stderr}` });
+        resolve({
+          report,
+          output: `${stdout}\n${stderr}`,
+          exitCode: typeof error?.code === "number" ? error.code : error ? 1 : 0,
+        });
       },
     );
   });
@@ -92,5 +101,12 @@ describe("k6 scenarios, each default function run once through the k6 adapter", 
     expect(summary.metrics).toHaveProperty("http_req_duration");
     if (scenario === "chat-send-receive") expect(summary.metrics).toHaveProperty("chat_send_to_receive");
     expect(report.ok).toBe(true);
+  });
+
+  it("a script whose query breaks fails: its check fails and the adapter exits non-zero", async () => {
+    const { report, exitCode } = await runScenario("broken-query", stack.routerUrl, dir, "loadtest/k6/fixtures/broken-query.ts");
+    expect(report.checks).toContainEqual({ name: "Broken: correct answer", passes: 0, fails: 1 });
+    expect(report.ok).toBe(false);
+    expect(exitCode).toBe(1);
   });
 });
