@@ -147,18 +147,19 @@ async function runLocal(plan: Plan): Promise<number> {
       console.log(`${scenario}: ${connections} connections for ${durationSec} s`);
       const m =
         scenario === "chat-send-receive"
-          ? await runChat(config.url, config.wsUrl, setup, {
-              connections,
-              durationSeconds: durationSec,
-              messages: config.chatMessages,
-            })
+          ? await runChat(
+              config.url,
+              config.wsUrl,
+              setup,
+              { connections, durationSeconds: durationSec, messages: config.chatMessages },
+              checks,
+            )
           : await runHttp(
               config.url,
               stepsFor(scenario, setup),
               { connections, durationSeconds: durationSec, maxSeconds: durationSec + 30 },
               checks,
             );
-      for (const [name, c] of m.checks.counts) if (m.checks !== checks) checks.counts.set(name, c);
       rows.push({ name: scenario, m, metrics: metricsOf(m, thresholds) });
     }
     return (Date.now() - started) / 1000;

@@ -80,7 +80,7 @@ describe("thresholds and levels", () => {
       "100000@1000",
     ]);
     const options = progressiveOptions({ level: undefined, maxLevel: undefined } as never);
-    expect(Object.values(options.scenarios).map((s) => s.startTime)).toEqual(["0s", "120s", "300s", "600s", "1200s"]);
+    expect(Object.values(options.scenarios).map((s) => s.startTime)).toEqual(["0s", "130s", "320s", "630s", "1240s"]);
     expect(selectedLevels({ level: 3, maxLevel: undefined }).map((l) => l.level)).toEqual([3]);
     expect(selectedLevels({ level: undefined, maxLevel: 2 }).map((l) => l.level)).toEqual([1, 2]);
   });

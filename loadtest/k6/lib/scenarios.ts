@@ -138,6 +138,8 @@ export function durationSeconds(duration: string): number {
   return Number(match[1]) * SECONDS[match[2]!]!;
 }
 
+const LEVEL_GRACEFUL_STOP_SECONDS = 10;
+
 /** k6 `options` of the progressive run: one shared-iterations scenario per level, one after the other. */
 export function progressiveOptions(config: ScenarioConfig) {
   const scenarios: Record<
@@ -148,6 +150,7 @@ export function progressiveOptions(config: ScenarioConfig) {
       iterations: number;
       maxDuration: string;
       startTime: string;
+      gracefulStop: string;
       tags: Record<string, string>;
     }
   > = {};
@@ -160,10 +163,12 @@ export function progressiveOptions(config: ScenarioConfig) {
       iterations: level.iterations,
       maxDuration: level.maxDuration,
       startTime: `${start}s`,
+      gracefulStop: `${LEVEL_GRACEFUL_STOP_SECONDS}s`,
       tags: { level: String(level.level) },
     };
     thresholds = { ...thresholds, ...k6Thresholds(level.thresholds, `level:${level.level}`) };
-    start += durationSeconds(level.maxDuration);
+    // A level that hits its maxDuration still lets its iterations finish for gracefulStop: no overlap.
+    start += durationSeconds(level.maxDuration) + LEVEL_GRACEFUL_STOP_SECONDS;
   }
   return { scenarios, thresholds, summaryTrendStats: SUMMARY_TREND_STATS, setupTimeout: "120s" };
 }

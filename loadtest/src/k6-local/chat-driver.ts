@@ -14,8 +14,8 @@ export async function runChat(
   wsUrl: string,
   setup: LocalSetup,
   shape: { connections: number; durationSeconds: number; messages: number },
+  checks = new Checks(),
 ): Promise<Measured> {
-  const checks = new Checks();
   const latencies: number[] = [];
   const chatLatencies: number[] = [];
   let httpFailed = 0;
