@@ -18,6 +18,7 @@ parentPort.on("message", async (request) => {
     });
     const body = await response.text();
     result = {
+      id: request.id,
       status: response.status,
       statusText: response.statusText,
       headers: Object.fromEntries(response.headers),
@@ -26,7 +27,15 @@ parentPort.on("message", async (request) => {
     };
   } catch (error) {
     const cause = error?.cause?.message ?? error?.message ?? String(error);
-    result = { status: 0, statusText: "", headers: {}, body: null, error: cause, durationMs: performance.now() - started };
+    result = {
+      id: request.id,
+      status: 0,
+      statusText: "",
+      headers: {},
+      body: null,
+      error: cause,
+      durationMs: performance.now() - started,
+    };
   }
   port.postMessage(result);
   Atomics.store(flag, 0, 1);

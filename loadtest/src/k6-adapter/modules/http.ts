@@ -10,6 +10,7 @@ interface Params {
 }
 
 interface WorkerResult {
+  id: number;
   status: number;
   statusText: string;
   headers: Record<string, string>;
@@ -25,6 +26,7 @@ const worker = new Worker(new URL("../http-worker.mjs", import.meta.url), {
   transferList: [channel.port2],
 });
 worker.unref();
+let lastId = 0;
 
 function timeoutMs(timeout: Params["timeout"]): number {
   if (typeof timeout === "number") return timeout;
@@ -37,20 +39,25 @@ export function request(method: string, url: string, body?: string | null, param
   if (body !== undefined && body !== null && typeof body !== "string")
     throw new Error("k6 adapter: only string request bodies are implemented");
   const limit = timeoutMs(params.timeout);
+  const id = ++lastId;
   Atomics.store(flag, 0, 0);
-  worker.postMessage({ method, url, headers: params.headers ?? {}, body, timeoutMs: limit });
+  worker.postMessage({ id, method, url, headers: params.headers ?? {}, body, timeoutMs: limit });
   Atomics.wait(flag, 0, 0, limit + 5_000);
-  const message = receiveMessageOnPort(channel.port1);
-  const result: WorkerResult = message
-    ? (message.message as WorkerResult)
-    : {
-        status: 0,
-        statusText: "",
-        headers: {},
-        body: null,
-        error: "k6 adapter: no answer from the HTTP worker",
-        durationMs: limit,
-      };
+  // Results of earlier requests that outlived their wait are skipped: each request gets its own answer.
+  let result: WorkerResult | undefined;
+  for (let message = receiveMessageOnPort(channel.port1); message; message = receiveMessageOnPort(channel.port1)) {
+    if ((message.message as WorkerResult).id === id) result = message.message as WorkerResult;
+  }
+  result ??= {
+    id,
+    status: 0,
+    statusText: "",
+    headers: {},
+    body: null,
+    error: "k6 adapter: no answer from the HTTP worker",
+    durationMs: limit,
+  };
+  const answer = result;
   record("http_reqs", "counter", 1);
   record("http_req_duration", "trend", result.durationMs, true);
   // k6's default expected statuses: 200-399.
@@ -66,8 +73,8 @@ export function request(method: string, url: string, body?: string | null, param
     timings: { duration: result.durationMs },
     json(selector?: string): unknown {
       if (selector !== undefined) throw new Error("k6 adapter: json(selector) is not implemented");
-      if (result.body === null) throw new Error("no response body");
-      return JSON.parse(result.body);
+      if (answer.body === null) throw new Error("no response body");
+      return JSON.parse(answer.body);
     },
   };
 }
