@@ -5,6 +5,8 @@ export interface Measurement {
   name: string;
   requestsPerSecond: number;
   p50Ms: number;
+  /** From every response's latency (autocannon's histogram has no p95). */
+  p95Ms: number;
   p99Ms: number;
   errors: number;
   non2xx: number;
@@ -34,26 +36,43 @@ export async function measure(target: Target, opts: { connections: number; durat
   const bodies = typeof target.body === "string" ? [target.body] : target.body;
   if (target.sign && opts.durationSeconds > MAX_SIGNED_RUN_SECONDS)
     throw new Error(`${target.name}: signed runs last at most ${MAX_SIGNED_RUN_SECONDS} s (the subgraphs' signature window)`);
-  const { result, cpuMs } = await withCpu(process.pid, () =>
-    autocannon({
-      url: target.url,
-      method: "POST",
-      connections: opts.connections,
-      duration: opts.durationSeconds,
-      headers: { "content-type": "application/json", ...target.headers },
-      requests: bodies.map((body) => (target.sign ? { body, headers: target.sign(body) } : { body })),
-    }),
+  const latencies: number[] = [];
+  const { result, cpuMs } = await withCpu(
+    process.pid,
+    () =>
+      new Promise<autocannon.Result>((resolve, reject) => {
+        const run = autocannon(
+          {
+            url: target.url,
+            method: "POST",
+            connections: opts.connections,
+            duration: opts.durationSeconds,
+            headers: { "content-type": "application/json", ...target.headers },
+            requests: bodies.map((body) => (target.sign ? { body, headers: target.sign(body) } : { body })),
+          },
+          (error, result) => (error ? reject(error) : resolve(result)),
+        );
+        run.on("response", (_client, _status, _bytes, responseTimeMs) => latencies.push(responseTimeMs));
+      }),
   );
   return {
     name: target.name,
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
+    p95Ms: percentile(latencies, 95),
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     requests: result.requests.total,
     cpuMs,
   };
+}
+
+/** The `p`th percentile (nearest rank) of `values`, 0 when there are none. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 /** One target's rounds together: mean req/s and latencies, summed errors, and CPU µs per request by process. */
@@ -71,6 +90,7 @@ export function summarize(name: string, runs: readonly Measurement[]) {
     name,
     requestsPerSecond: Math.round(avg((m) => m.requestsPerSecond)),
     p50Ms: avg((m) => m.p50Ms),
+    p95Ms: avg((m) => m.p95Ms),
     p99Ms: avg((m) => m.p99Ms),
     errors: runs.reduce((sum, m) => sum + m.errors + m.non2xx, 0),
     requests,
@@ -97,12 +117,22 @@ export async function compare(
 
 /** The Markdown table every benchmark prints. */
 export function resultsTable(
-  results: ReadonlyArray<{ name: string; requestsPerSecond: number; p50Ms: number; p99Ms: number; errors: number }>,
+  results: ReadonlyArray<{
+    name: string;
+    requestsPerSecond: number;
+    p50Ms: number;
+    p95Ms: number;
+    p99Ms: number;
+    errors: number;
+  }>,
 ): string[] {
   return [
-    `| target | req/s | p50 ms | p99 ms | errors |`,
-    `|---|---|---|---|---|`,
-    ...results.map((r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} |`),
+    `| target | req/s | p50 ms | p95 ms | p99 ms | errors |`,
+    `|---|---|---|---|---|---|`,
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p95Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} |`,
+    ),
   ];
 }
 
