@@ -1,5 +1,5 @@
 import autocannon from "autocannon";
-import { withCpu } from "./process-cpu.ts";
+import { waitForIdle, withCpu } from "./process-cpu.ts";
 
 export interface Measurement {
   name: string;
@@ -24,6 +24,11 @@ export interface Target {
   headers?: Record<string, string>;
   /** Per-body headers, made at the start of every run (a subgraph's signature covers one body, for 30 s). */
   sign?: (body: string) => Record<string, string>;
+  /**
+   * Count 200 responses carrying GraphQL `errors` as errors (autocannon counts only transport errors and non-2xx):
+   * a gateway that fails fast must not look fast. Costs the load generator a scan of every response body.
+   */
+  countGraphQLErrors?: boolean;
 }
 
 /** Below subgraphs' default INTERNAL_AUTH_MAX_AGE_SECONDS, with room for clock reads and warm-up. */
@@ -37,6 +42,11 @@ export async function measure(target: Target, opts: { connections: number; durat
   if (target.sign && opts.durationSeconds > MAX_SIGNED_RUN_SECONDS)
     throw new Error(`${target.name}: signed runs last at most ${MAX_SIGNED_RUN_SECONDS} s (the subgraphs' signature window)`);
   const latencies: number[] = [];
+  let graphqlErrors = 0;
+  // Only a top-level or nested "errors" key has this shape: inside a JSON string the quotes would be escaped.
+  const onResponse = (_status: number, body: string) => {
+    if (body.includes('"errors":[')) graphqlErrors++;
+  };
   const { result, cpuMs } = await withCpu(
     process.pid,
     () =>
@@ -48,7 +58,11 @@ export async function measure(target: Target, opts: { connections: number; durat
             connections: opts.connections,
             duration: opts.durationSeconds,
             headers: { "content-type": "application/json", ...target.headers },
-            requests: bodies.map((body) => (target.sign ? { body, headers: target.sign(body) } : { body })),
+            requests: bodies.map((body) => ({
+              body,
+              ...(target.sign && { headers: target.sign(body) }),
+              ...(target.countGraphQLErrors && { onResponse }),
+            })),
           },
           (error, result) => (error ? reject(error) : resolve(result)),
         );
@@ -61,7 +75,7 @@ export async function measure(target: Target, opts: { connections: number; durat
     p50Ms: result.latency.p50,
     p95Ms: percentile(latencies, 95),
     p99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts,
+    errors: result.errors + result.timeouts + graphqlErrors,
     non2xx: result.non2xx,
     requests: result.requests.total,
     cpuMs,
@@ -104,13 +118,27 @@ export function summarize(name: string, runs: readonly Measurement[]) {
  */
 export async function compare(
   targets: Target[],
-  opts: { connections: number; durationSeconds: number; rounds: number; warmUpSeconds?: number },
+  opts: {
+    connections: number;
+    durationSeconds: number;
+    rounds: number;
+    warmUpSeconds?: number;
+    /** Before each run, wait until the stack's processes are idle (a slow target's backlog is not the next one's CPU). */
+    settle?: boolean;
+  },
 ) {
   const warmUp = { connections: opts.connections, durationSeconds: opts.warmUpSeconds ?? 2 };
-  for (const target of targets) await measure(target, warmUp);
+  const settle = () => (opts.settle ? waitForIdle(process.pid) : Promise.resolve());
+  for (const target of targets) {
+    await settle();
+    await measure(target, warmUp);
+  }
   const runs = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]));
   for (let round = 0; round < opts.rounds; round++) {
-    for (const target of targets) runs.get(target.name)!.push(await measure(target, opts));
+    for (const target of targets) {
+      await settle();
+      runs.get(target.name)!.push(await measure(target, opts));
+    }
   }
   return targets.map((t) => summarize(t.name, runs.get(t.name)!));
 }

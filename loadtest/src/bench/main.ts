@@ -98,12 +98,13 @@ async function runWorkloads(workloads: readonly Workload[], targets: readonly Ru
       }
       log(`${workload.title} @${n}: answers ${check.identical ? "identical" : `DIFFER (${JSON.stringify(check.mismatches)})`}`);
       const results = await compare(
-        targets.map((t) => ({ name: t.name, url: t.url, body: workload.bodies, headers: t.headers })),
+        targets.map((t) => ({ name: t.name, url: t.url, body: workload.bodies, headers: t.headers, countGraphQLErrors: true })),
         {
           connections: n,
           durationSeconds: options.durationSeconds,
           rounds: options.rounds,
           warmUpSeconds: options.warmUpSeconds,
+          settle: true,
         },
       );
       const result: WorkloadResult = {
