@@ -137,7 +137,7 @@ const xml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").
 export function renderSvg(report: BenchReport): string {
   const targets = [...new Set(report.workloads.flatMap((w) => w.results.map((r) => r.name)))];
   const max = Math.max(1, ...report.workloads.flatMap((w) => w.results.map((r) => r.requestsPerSecond)));
-  const [bar, gap, left, top, plotHeight] = [18, 28, 70, 50, 300];
+  const [bar, gap, left, top, plotHeight] = [18, 28, 70, 90, 300];
   const groupWidth = targets.length * bar + gap;
   const width = Math.max(640, left + report.workloads.length * groupWidth + 20);
   const legendTop = top + plotHeight + 70;
@@ -164,11 +164,15 @@ export function renderSvg(report: BenchReport): string {
       out.push(
         `<rect x="${x}" y="${(top + plotHeight - h).toFixed(1)}" width="${bar - 2}" height="${h.toFixed(1)}" fill="${PALETTE[i % PALETTE.length]}">` +
           `<title>${xml(`${workload.title} @${workload.connections}: ${result.name} ${result.requestsPerSecond} req/s`)}</title></rect>`,
+        // The value above its bar, vertical: small bars beside a tall one stay readable.
+        `<text x="${x + bar / 2 + 3}" y="${(top + plotHeight - h - 4).toFixed(1)}" font-size="9" transform="rotate(-90 ${x + bar / 2 + 3} ${(top + plotHeight - h - 4).toFixed(1)})">${result.requestsPerSecond}</text>`,
       );
     }
-    const label = `${workload.title} @${workload.connections}`;
+    const title = workload.title.length > 20 ? `${workload.title.slice(0, 19)}…` : workload.title;
+    const middle = x0 + (targets.length * bar) / 2;
     out.push(
-      `<text x="${x0 + (targets.length * bar) / 2}" y="${top + plotHeight + 16}" text-anchor="middle">${xml(label.length > 28 ? `${label.slice(0, 27)}…` : label)}</text>`,
+      `<text x="${middle}" y="${top + plotHeight + 16}" text-anchor="middle">${xml(title)}</text>`,
+      `<text x="${middle}" y="${top + plotHeight + 30}" text-anchor="middle" fill="#555">${workload.connections} conn</text>`,
     );
   });
   out.push(`<line x1="${left}" y1="${top + plotHeight}" x2="${width - 10}" y2="${top + plotHeight}" stroke="#333"/>`);
