@@ -25,6 +25,7 @@ import { useRequestId } from "./plugins/use-request-id.ts";
 import { useViewerAuth } from "./plugins/use-viewer-auth.ts";
 import { useSignOutRecheck } from "./plugins/use-sign-out-recheck.ts";
 import { createSubgraphConnections, type SubgraphConnections } from "./subgraph/subgraph-connections.ts";
+import { createInboundDedupe, createOperationKinds, type OperationKinds } from "./http/inbound-dedupe.ts";
 import { createRouterHttpHandler } from "./http/router-http-handler.ts";
 import { createWebhookForwarder, WEBHOOK_PATH } from "./http/webhook-forward.ts";
 import { createRouterYoga, type RouterYogaOptions } from "./router-yoga.ts";
@@ -34,6 +35,7 @@ import { subscriptionOptions, type SubscriptionOptions } from "./subscriptions/s
 import { createSubscriptionWsServer } from "./subscriptions/ws-server.ts";
 import { createCorsPolicy, type CorsOrigins } from "./http/cors.ts";
 import { DEFAULT_OPERATION_LIMITS, type OperationLimits } from "./limits/operation-limits.ts";
+import { useOperationKinds } from "./plugins/use-operation-kinds.ts";
 import { useOperationLimits } from "./plugins/use-operation-limits.ts";
 import { usePersistedOperations, type PersistedOperationsOptions } from "./plugins/use-persisted-operations.ts";
 import { createMemoryPersistedQueryStore } from "./persisted/persisted-operations.ts";
@@ -89,6 +91,11 @@ export interface RouterDeps {
   httpFastLane?: boolean;
   /** Single-fetch operations are answered with the subgraph's data, without result shaping (default true). */
   singleFetchDirect?: boolean;
+  /**
+   * Identical query requests in flight at once (same body, Authorization, Origin and response type) share one
+   * execution and the same response bytes (default true; http/inbound-dedupe.ts).
+   */
+  inboundDedupe?: boolean;
   /** Operation limits, judged before anything is planned (defaults: DEFAULT_OPERATION_LIMITS; 0 turns one off). */
   limits?: Partial<OperationLimits>;
   /** Deepest JSON nesting of a request body or GET parameter (default 64). */
@@ -210,6 +217,7 @@ function routerPlugins(
     sessions: boolean;
     limits: OperationLimits;
     fieldSuggestions: boolean;
+    operationKinds?: OperationKinds;
   },
 ): RouterYogaOptions["plugins"] {
   const { authenticator } = parts;
@@ -226,6 +234,7 @@ function routerPlugins(
     useOperationLimits(parts.limits),
     useEngineExecutor(parts.engine),
     useFederatedSubscriptions({ engine: parts.subscriptions }),
+    ...(parts.operationKinds ? [useOperationKinds(parts.operationKinds)] : []),
     ...(parts.sessions ? [useSignOutRecheck({ authenticator })] : []),
     ...(deps.plugins ?? []),
   ];
@@ -246,6 +255,7 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
   for (const client of subgraphs.values()) health.addCheck(`subgraph:${client.name}`, () => client.probe());
 
   const fieldSuggestions = deps.fieldSuggestions ?? true;
+  const operationKinds = (deps.inboundDedupe ?? true) ? createOperationKinds() : undefined;
   const maskError = createRouterMaskError(logger, { fieldSuggestions });
   const limits: OperationLimits = { ...DEFAULT_OPERATION_LIMITS, ...deps.limits };
   const cors = createCorsPolicy(deps.corsOrigins ?? "*");
@@ -288,12 +298,16 @@ export async function buildRouter(deps: RouterDeps): Promise<Router> {
       sessions: sessionChecks !== undefined,
       limits,
       fieldSuggestions,
+      operationKinds,
     }),
   });
 
   const handler = createRouterHttpHandler({
     yoga,
     fastLane: deps.httpFastLane ?? true,
+    dedupe:
+      operationKinds &&
+      createInboundDedupe({ graphqlPath: "/graphql", maxBodyBytes, kinds: operationKinds, waitMs: timeoutMs * 2, metrics }),
     wrap: deps.wrapHttpHandler,
     http: { corsHeaders: cors.responseHeaders },
     maxBodyBytes,

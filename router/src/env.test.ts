@@ -36,6 +36,7 @@ describe("loadRouterConfig", () => {
       maxBodyBytes: 1_048_576,
       httpFastLane: true,
       singleFetchDirect: true,
+      inboundDedupe: true,
       trustedProxies: 0,
       subscriptions: SUBSCRIPTION_DEFAULTS,
       cache: {

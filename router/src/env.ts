@@ -36,6 +36,7 @@ const baseSchema = z.object({
   MAX_BODY_BYTES: positiveInt(1_048_576),
   ROUTER_HTTP_FAST_LANE: envFields.bool(true),
   ROUTER_SINGLE_FETCH_DIRECT: envFields.bool(true),
+  ROUTER_INBOUND_DEDUPE: envFields.bool(true),
   /** Our own proxies in front of the router: X-Forwarded-For entries (from the right) believed for the client's address. */
   ROUTER_TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
   /** Comma-separated root subscription fields shared across viewers (resolved as the anonymous viewer). */
@@ -81,6 +82,8 @@ export interface RouterConfig {
   httpFastLane: boolean;
   /** Single-fetch operations are answered with the subgraph's data, without the gateway's result shaping. */
   singleFetchDirect: boolean;
+  /** Identical queries in flight at once (same body and credentials) share one execution and its bytes. */
+  inboundDedupe: boolean;
   /** Trusted proxy hops for the client's address (0: the socket's peer only). */
   trustedProxies: number;
   subscriptions: SubscriptionOptions;
@@ -138,6 +141,7 @@ function routerEnvSchema(source: Record<string, string | undefined>) {
       maxBodyBytes: env.MAX_BODY_BYTES,
       httpFastLane: env.ROUTER_HTTP_FAST_LANE,
       singleFetchDirect: env.ROUTER_SINGLE_FETCH_DIRECT,
+      inboundDedupe: env.ROUTER_INBOUND_DEDUPE,
       trustedProxies: env.ROUTER_TRUSTED_PROXIES,
       subscriptions: {
         ...SUBS,

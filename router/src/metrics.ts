@@ -56,7 +56,7 @@ export function createRouterMetrics(opts: { defaultMetrics?: boolean } = {}): Ro
     ),
     inflightDedupes: base.counter(
       "inflight_dedupes_total",
-      "Requests (response) or subgraph fetches (subgraph) served by an identical one already in flight",
+      "Requests (inbound: any query; response: cached queries) or subgraph fetches (subgraph) served by an identical one already in flight",
       ["kind"],
     ),
     singleFetchDirect: base.counter(

@@ -122,6 +122,7 @@ export function routerFromConfig(
         verifiedTokens: cache?.verifiedTokens,
         httpFastLane: config.httpFastLane,
         singleFetchDirect: config.singleFetchDirect,
+        inboundDedupe: config.inboundDedupe,
         trustedProxies: config.trustedProxies,
         subgraphFetchDedupe: { enabled: config.cache.subgraphFetchDedupe, epoch: cache?.invalidationEpoch },
         limits: security.limits,

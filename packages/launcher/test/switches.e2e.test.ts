@@ -24,6 +24,7 @@ const ALL_OFF = {
   ROUTER_SINGLE_FETCH_DIRECT: "false",
   RESPONSE_CACHE_ENABLED: "false",
   SUBGRAPH_FETCH_DEDUPE: "false",
+  ROUTER_INBOUND_DEDUPE: "false",
   SUBGRAPH_HTTP_FAST_LANE: "false",
   SUBGRAPH_COMPILED_QUERIES: "false",
   ROUTER_INTROSPECTION: "false",
@@ -55,6 +56,7 @@ const OBSERVED: Array<{ name: string; service: "router" | "users"; metric: strin
   { name: "ROUTER_SINGLE_FETCH_DIRECT", service: "router", metric: "plaza_router_single_fetch_direct_total" },
   { name: "RESPONSE_CACHE_ENABLED", service: "router", metric: "plaza_router_response_cache_lookups_total" },
   { name: "SUBGRAPH_FETCH_DEDUPE", service: "router", metric: 'plaza_router_inflight_dedupes_total{kind="subgraph"}' },
+  { name: "ROUTER_INBOUND_DEDUPE", service: "router", metric: 'plaza_router_inflight_dedupes_total{kind="inbound"}' },
   { name: "SUBGRAPH_HTTP_FAST_LANE", service: "users", metric: "plaza_users_graphql_fast_lane_requests_total" },
   { name: "SUBGRAPH_COMPILED_QUERIES", service: "users", metric: "plaza_users_graphql_compiled_query_runs_total" },
 ];
@@ -95,14 +97,23 @@ async function gql(routerUrl: string, body: unknown, headers: Record<string, str
 }
 
 /**
- * Requests that each switch's path would take: single-fetch reads of the users subgraph (anonymous, plain POST), and
- * a post read at two aliases, whose author is fetched from users twice at once (what fetch dedupe shares).
+ * Requests that each switch's path would take: single-fetch reads of the users subgraph (anonymous, plain POST),
+ * bursts of one of them sent at once (what inbound dedupe shares), and a post read at two aliases, whose author is
+ * fetched from users twice at once (what fetch dedupe shares).
  */
 async function exercise(routerUrl: string): Promise<void> {
   for (let i = 0; i < 3; i++) {
     expect((await gql(routerUrl, { query: `{ userByHandle(handle: "nobody${i}") { id handle } }` })).data).toEqual({
       userByHandle: null,
     });
+  }
+  // The bursts' query text is known (run once), each burst's variables are new: no cached answer exists for them.
+  const byHandle = "query ByHandle($handle: String!) { userByHandle(handle: $handle) { id handle } }";
+  await gql(routerUrl, { query: byHandle, variables: { handle: "nobody-taught" } });
+  for (let burst = 0; burst < 3; burst++) {
+    const body = { query: byHandle, variables: { handle: `nobody-burst-${burst}` } };
+    const answers = await Promise.all(Array.from({ length: 20 }, () => gql(routerUrl, body)));
+    expect(answers.every((answer) => answer.status === 200)).toBe(true);
   }
   const signUp = await gql(routerUrl, {
     query: "mutation ($input: SignUpInput!) { signUp(input: $input) { token } }",

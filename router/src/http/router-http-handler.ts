@@ -15,6 +15,8 @@ export interface RouterHttpHandlerOptions {
   yoga: YogaServerInstance<RouterServerContext, RouterContext>;
   /** The fast lane in front of yoga (kit's graphql-fast-lane); off: every request goes through yoga. */
   fastLane: boolean;
+  /** Inbound deduplication in front of the lanes (http/inbound-dedupe.ts); absent: off. */
+  dedupe?: (handler: NodeHandler) => NodeHandler;
   /** Wraps the lanes, e.g. the response cache's fast path for L1 hits. */
   wrap?: (handler: NodeHandler, http: HttpResponsePolicy) => NodeHandler;
   http: HttpResponsePolicy;
@@ -34,7 +36,8 @@ export interface RouterHttpHandlerOptions {
 
 /**
  * The router's HTTP path in front of yoga, outermost first: the request guard (body and JSON limits, CSRF, rate
- * limits), the wrapper (the response cache's fast path), the GraphQL fast lane, then yoga (invalid JSON refused first).
+ * limits), the wrapper (the response cache's fast path), inbound deduplication, the GraphQL fast lane, then yoga
+ * (invalid JSON refused first).
  */
 export function createRouterHttpHandler(options: RouterHttpHandlerOptions): NodeHandler {
   const { yoga, verifiedTokens, maskError, metrics } = options;
@@ -73,5 +76,6 @@ export function createRouterHttpHandler(options: RouterHttpHandlerOptions): Node
     },
     logger: options.logger,
   });
-  return guard(options.wrap ? options.wrap(laned, options.http) : laned);
+  const deduped = options.dedupe ? options.dedupe(laned) : laned;
+  return guard(options.wrap ? options.wrap(deduped, options.http) : deduped);
 }
