@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_TARGETS, targetSettings, withSubgraphUrls } from "./gateways.ts";
+import { TARGET_IDS, targetSettings, withSubgraphUrls } from "./gateways.ts";
 import { parseBenchOptions } from "./options.ts";
 
 describe("withSubgraphUrls", () => {
@@ -19,10 +19,11 @@ describe("withSubgraphUrls", () => {
 
 describe("targetSettings", () => {
   it("spells out each variant's cache and deduplication settings", () => {
-    const on = { subgraphDedupe: true };
-    expect(targetSettings("plaza", on)).toMatchObject({ responseCache: false, subgraphFetchDedupe: true });
-    expect(targetSettings("plaza-cached", { subgraphDedupe: false })).toMatchObject({
+    const on = { subgraphDedupe: true, inboundDedupe: false };
+    expect(targetSettings("plaza", on)).toMatchObject({ responseCache: false, inboundDedupe: false, subgraphFetchDedupe: true });
+    expect(targetSettings("plaza-cached", { subgraphDedupe: false, inboundDedupe: true })).toMatchObject({
       responseCache: true,
+      inboundDedupe: true,
       subgraphFetchDedupe: false,
     });
     expect(targetSettings("hive-gateway", on)).toMatchObject({
@@ -30,7 +31,14 @@ describe("targetSettings", () => {
       deduplicateInflightRequests: true,
       queryPlanner: "javascript (default)",
     });
-    expect(targetSettings("hive-gateway-inbound-dedupe", on)).toMatchObject({ inboundInflightRequestDeduplication: true });
+    expect(targetSettings("hive-gateway", { subgraphDedupe: false, inboundDedupe: true })).toMatchObject({
+      inboundInflightRequestDeduplication: true,
+      deduplicateInflightRequests: false,
+    });
+    expect(targetSettings("stock-apollo-gateway", { subgraphDedupe: true, inboundDedupe: true })).toMatchObject({
+      inboundDedupe: false,
+      subgraphFetchDedupe: false,
+    });
     expect(targetSettings("hive-gateway-rust", on).queryPlanner).toMatch(/rust/);
   });
 });
@@ -38,11 +46,16 @@ describe("targetSettings", () => {
 describe("parseBenchOptions", () => {
   it("has defaults sized for a short full run", () => {
     const options = parseBenchOptions([]);
-    expect(options).toMatchObject({ durationSeconds: 5, rounds: 3, warmUpSeconds: 2, subgraphDedupe: true });
+    expect(options).toMatchObject({
+      durationSeconds: 5,
+      rounds: 3,
+      warmUpSeconds: 2,
+      subgraphDedupe: true,
+      inboundDedupe: false,
+    });
     expect(options.plazaConnections).toEqual([50]);
     expect(options.ecommerceConnections).toEqual([20, 50]);
-    expect(options.targets).toEqual(DEFAULT_TARGETS);
-    expect(options.targets).not.toContain("hive-gateway-inbound-dedupe");
+    expect(options.targets).toEqual(TARGET_IDS);
     expect(options.workloads).toContain("ecommerce");
   });
 
@@ -53,6 +66,7 @@ describe("parseBenchOptions", () => {
     expect(options.plazaConnections).toEqual([10, 20]);
     expect(options.ecommerceConnections).toEqual([10, 20]);
     expect(parseBenchOptions(["--subgraph-dedupe", "off"]).subgraphDedupe).toBe(false);
+    expect(parseBenchOptions(["--inbound-dedupe", "on"]).inboundDedupe).toBe(true);
   });
 
   it("refuses unknown names and non-positive numbers", () => {
@@ -61,5 +75,6 @@ describe("parseBenchOptions", () => {
     expect(() => parseBenchOptions(["--duration", "0"])).toThrow(/duration/);
     expect(() => parseBenchOptions(["--connections", "5,x"])).toThrow(/connections/);
     expect(() => parseBenchOptions(["--subgraph-dedupe", "maybe"])).toThrow(/subgraph-dedupe/);
+    expect(() => parseBenchOptions(["--inbound-dedupe", "yes"])).toThrow(/inbound-dedupe/);
   });
 });

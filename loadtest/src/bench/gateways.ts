@@ -8,17 +8,8 @@ import { subgraphEnvName } from "@plaza/router/subgraphs";
 import { freePort, startRouterVariant, startScript, type ProcessStack } from "../process-stack.ts";
 import { gatewayLabel } from "./report.ts";
 
-export const TARGET_IDS = [
-  "plaza",
-  "plaza-cached",
-  "stock-apollo-gateway",
-  "hive-gateway",
-  "hive-gateway-rust",
-  "hive-gateway-inbound-dedupe",
-] as const;
+export const TARGET_IDS = ["plaza", "plaza-cached", "stock-apollo-gateway", "hive-gateway", "hive-gateway-rust"] as const;
 export type TargetId = (typeof TARGET_IDS)[number];
-/** The default selection; `hive-gateway-inbound-dedupe` runs when asked for (`--targets`). */
-export const DEFAULT_TARGETS: readonly TargetId[] = TARGET_IDS.filter((id) => id !== "hive-gateway-inbound-dedupe");
 
 export const TARGET_NAMES: Record<TargetId, string> = {
   plaza: "plaza",
@@ -26,12 +17,16 @@ export const TARGET_NAMES: Record<TargetId, string> = {
   "stock-apollo-gateway": "stock-apollo-gateway",
   "hive-gateway": "hive-gateway",
   "hive-gateway-rust": "hive-gateway (rust planner)",
-  "hive-gateway-inbound-dedupe": "hive-gateway (inbound dedupe)",
 };
 
 export interface GatewayOptions {
   /** Identical concurrent subgraph fetches share one request (Plaza SUBGRAPH_FETCH_DEDUPE, Hive deduplicateInflightRequests). */
   subgraphDedupe: boolean;
+  /**
+   * Identical concurrent client requests share one execution (Plaza ROUTER_INBOUND_DEDUPE, Hive
+   * inboundInflightRequestDeduplication; stock Apollo Gateway has none). Set in both, never left to a default.
+   */
+  inboundDedupe: boolean;
 }
 
 export interface RunningTarget {
@@ -54,16 +49,22 @@ export function targetSettings(id: TargetId, options: GatewayOptions): Record<st
     case "plaza-cached":
       return {
         product: "Plaza router (graphql-yoga + @apollo/gateway's planner)",
-        responseCache: id === "plaza-cached", // its in-flight dedupe of identical requests comes with it
+        responseCache: id === "plaza-cached", // its in-flight dedupe of identical cacheable requests comes with it
+        inboundDedupe: options.inboundDedupe,
         subgraphFetchDedupe: options.subgraphDedupe,
       };
     case "stock-apollo-gateway":
-      return { product: "@apollo/gateway 2.14 in @apollo/server 5 (defaults)", responseCache: false, subgraphFetchDedupe: false };
+      return {
+        product: "@apollo/gateway 2.14 in @apollo/server 5 (defaults)",
+        responseCache: false,
+        inboundDedupe: false,
+        subgraphFetchDedupe: false,
+      };
     default:
       return {
         product: "@graphql-hive/gateway 2.15 (createGatewayRuntime, one process)",
         queryPlanner: id === "hive-gateway-rust" ? "rust (@graphql-hive/router-runtime)" : "javascript (default)",
-        inboundInflightRequestDeduplication: id === "hive-gateway-inbound-dedupe",
+        inboundInflightRequestDeduplication: options.inboundDedupe,
         deduplicateInflightRequests: options.subgraphDedupe,
         responseCache: false,
       };
@@ -105,6 +106,7 @@ export async function startTarget(id: TargetId, upstream: Upstream, options: Gat
       const env = {
         ...label,
         RESPONSE_CACHE_ENABLED: String(settings.responseCache),
+        ROUTER_INBOUND_DEDUPE: String(options.inboundDedupe),
         SUBGRAPH_FETCH_DEDUPE: String(options.subgraphDedupe),
       };
       if (plaza) started = await startRouterVariant(plaza.stack, env);

@@ -45,6 +45,7 @@ const report: BenchReport = {
     plazaConnections: options.plazaConnections,
     ecommerceConnections: options.ecommerceConnections,
     subgraphDedupe: options.subgraphDedupe,
+    inboundDedupe: options.inboundDedupe,
     plazaSeed: `${options.authors} authors × ${options.postsPerAuthor} posts, one viewer following them all`,
     plazaTopology: "split (each subgraph its own process)",
   },
