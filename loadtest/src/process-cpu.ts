@@ -80,3 +80,23 @@ export async function withCpu<T>(rootPid: number, work: () => Promise<T>): Promi
   for (const [label, ms] of after) cpuMs.set(label, ms - (before.get(label) ?? 0));
   return { result, cpuMs };
 }
+
+/**
+ * Waits until `rootPid` and its descendants together use less than `idleShare` of one core over `windowMs` (or
+ * `timeoutMs` passed): an overloaded gateway keeps working through its backlog after the load generator stops, and
+ * that CPU must not be charged to the next target's run.
+ */
+export async function waitForIdle(
+  rootPid: number,
+  { windowMs = 250, idleShare = 0.1, timeoutMs = 15_000 }: { windowMs?: number; idleShare?: number; timeoutMs?: number } = {},
+): Promise<void> {
+  const total = () => [...descendantCpu(rootPid).values()].reduce((sum, ms) => sum + ms, 0);
+  const deadline = Date.now() + timeoutMs;
+  let before = total();
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const now = total();
+    if (now - before < windowMs * idleShare) return;
+    before = now;
+  }
+}
