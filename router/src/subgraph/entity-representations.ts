@@ -61,7 +61,7 @@ function expand(response: SubgraphResponse, uniqueOf: readonly number[], sent: n
         return entity;
       }
       // Every position gets an object of its own: the gateway merges later fetches into each place separately.
-      return entity === null || typeof entity !== "object" ? entity : structuredClone(entity);
+      return copyJson(entity);
     });
     data = { ...response.data, _entities: copies };
   }
@@ -86,4 +86,13 @@ function expandErrors(errors: readonly GraphQLFormattedError[], uniqueOf: readon
       placed.push({ order: errors.length + original, error: { ...error, path: ["_entities", original, ...rest] } });
   });
   return placed.sort((a, b) => a.order - b.order).map((p) => p.error);
+}
+
+/** A deep copy of parsed JSON (objects, arrays, primitives): several times cheaper than structuredClone. */
+function copyJson(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(copyJson);
+  const copy: Record<string, unknown> = {};
+  for (const key in value) copy[key] = copyJson((value as Record<string, unknown>)[key]);
+  return copy;
 }
