@@ -42,13 +42,12 @@ try {
   }
   const body = JSON.stringify({ query: ECOMMERCE_QUERY, operationName: "TestQuery" });
   const results = await compare(
-    routers.map((router) => ({ name: router.name, url: router.url, body })),
+    routers.map((router) => ({ name: router.name, url: router.url, body, countGraphQLErrors: true })),
     {
       connections: Number(values.connections),
       durationSeconds: Number(values.duration),
       rounds: Number(values.rounds),
       settle: true,
-      countGraphQLErrors: true,
     },
   );
   console.log([...resultsTable(results), "", ...cpuTable(results)].join("\n"));
