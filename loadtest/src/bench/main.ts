@@ -2,7 +2,7 @@
 // queries, rounds interleaved (A, B, C, A, B, C …) after a warm-up per target; req/s, p50/p95/p99, errors, CPU µs
 // per request of every process (each gateway, each subgraph, the load generator: this process, labelled by the npm
 // script), an identical-data check per workload, and Plaza / other ratios. Writes
-// loadtest/results/bench-<YYYY-MM-DD>.{json,md,svg}; exits 1 after writing them if any answers differed.
+// loadtest/results/bench-<YYYY-MM-DD>.{json,md,svg} (`-partial` added for a run of some workloads or targets); exits 1 after writing them if any answers differed.
 // Usage: see USAGE in options.ts (or `npm run bench -- --help`).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,13 +10,21 @@ import { startCountersBenchStack } from "../counters-bench-stack.ts";
 import { startEcommerceSubgraphs } from "../ecommerce/start-ecommerce.ts";
 import { compare } from "../measure.ts";
 import { repoRoot } from "../process-stack.ts";
-import { startTarget, targetSettings, TARGET_NAMES, type RunningTarget, type TargetId, type Upstream } from "./gateways.ts";
+import {
+  startTarget,
+  targetSettings,
+  TARGET_IDS,
+  TARGET_NAMES,
+  type RunningTarget,
+  type TargetId,
+  type Upstream,
+} from "./gateways.ts";
 import { ensureHiveInstalled, rustPlannerUnavailable } from "./hive.ts";
 import { gitCommit, machineInfo } from "./machine.ts";
 import { parseBenchOptions, USAGE, type BenchOptions } from "./options.ts";
 import { ratiosOf, renderMarkdown, renderSvg, type BenchReport, type WorkloadResult } from "./report.ts";
 import { compareAnswers } from "./same-data.ts";
-import { ECOMMERCE_WORKLOAD, PLAZA_WORKLOAD_IDS, plazaWorkloads, seedPlaza, type Workload } from "./workloads.ts";
+import { ECOMMERCE_WORKLOAD, PLAZA_WORKLOAD_IDS, plazaWorkloads, seedPlaza, WORKLOAD_IDS, type Workload } from "./workloads.ts";
 
 // Children must not inherit the load generator's label (the npm script sets it for this process only).
 delete process.env.BENCH_PROCESS_LABEL;
@@ -177,7 +185,9 @@ try {
   report.ratios = ratiosOf(report.workloads);
   const dir = join(repoRoot, "loadtest/results");
   mkdirSync(dir, { recursive: true });
-  const base = join(dir, `bench-${report.date.slice(0, 10)}`);
+  // A run of some workloads or targets only must not replace the day's full report (the one the README quotes).
+  const partial = options.workloads.length < WORKLOAD_IDS.length || options.targets.length < TARGET_IDS.length;
+  const base = join(dir, `bench-${report.date.slice(0, 10)}${partial ? "-partial" : ""}`);
   writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
   const markdown = renderMarkdown(report);
   writeFileSync(`${base}.md`, markdown);
