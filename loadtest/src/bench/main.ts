@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startCountersBenchStack } from "../counters-bench-stack.ts";
-import { startEcommerceSubgraphs } from "../ecommerce/start-ecommerce.ts";
+import { startEcommerceSubgraphs, type SubgraphTraffic } from "../ecommerce/start-ecommerce.ts";
 import { compare } from "../measure.ts";
 import { repoRoot } from "../process-stack.ts";
 import {
@@ -22,7 +22,14 @@ import {
 import { ensureHiveInstalled, rustPlannerUnavailable } from "./hive.ts";
 import { gitCommit, machineInfo } from "./machine.ts";
 import { parseBenchOptions, USAGE, type BenchOptions } from "./options.ts";
-import { ratiosOf, renderMarkdown, renderSvg, type BenchReport, type WorkloadResult } from "./report.ts";
+import {
+  ratiosOf,
+  renderMarkdown,
+  renderSvg,
+  type BenchReport,
+  type SubgraphTrafficPerRequest,
+  type WorkloadResult,
+} from "./report.ts";
 import { compareAnswers } from "./same-data.ts";
 import { ECOMMERCE_WORKLOAD, PLAZA_WORKLOAD_IDS, plazaWorkloads, seedPlaza, WORKLOAD_IDS, type Workload } from "./workloads.ts";
 
@@ -75,10 +82,18 @@ if (targetIds.some((id) => id.startsWith("hive-gateway"))) {
 }
 report.targets = targetIds.map((id) => ({ name: TARGET_NAMES[id], settings: targetSettings(id, options) }));
 
-/** The workload's first request through every target; their answers must agree. */
-async function checkSameData(workload: Workload, targets: readonly RunningTarget[]) {
+/** Subgraph traffic so far, summed over subgraphs (the e-commerce subgraphs count theirs). */
+type TrafficReader = () => Promise<Record<string, SubgraphTraffic>>;
+
+/**
+ * The workload's first request through every target; their answers must agree. With `readTraffic`, also what that
+ * one request made each target send its subgraphs.
+ */
+async function checkSameData(workload: Workload, targets: readonly RunningTarget[], readTraffic?: TrafficReader) {
   const answers = [];
+  const traffic: SubgraphTrafficPerRequest[] = [];
   for (const target of targets) {
+    const before = readTraffic && sumTraffic(await readTraffic());
     const response = await fetch(target.url, {
       method: "POST",
       headers: { "content-type": "application/json", ...target.headers },
@@ -92,18 +107,42 @@ async function checkSameData(workload: Workload, targets: readonly RunningTarget
       body = { nonJson: text.slice(0, 200) };
     }
     answers.push({ target: target.name, body: response.status === 200 ? body : { ...body, httpStatus: response.status } });
+    if (readTraffic && before) {
+      const after = sumTraffic(await readTraffic());
+      traffic.push({
+        target: target.name,
+        requests: after.requests - before.requests,
+        representations: after.representations - before.representations,
+        requestBytes: after.requestBytes - before.requestBytes,
+      });
+    }
   }
-  return compareAnswers(answers, workload.volatile);
+  return { check: compareAnswers(answers, workload.volatile), traffic };
 }
 
-async function runWorkloads(workloads: readonly Workload[], targets: readonly RunningTarget[], connections: readonly number[]) {
+function sumTraffic(bySubgraph: Record<string, SubgraphTraffic>): SubgraphTraffic {
+  const total = { requests: 0, representations: 0, requestBytes: 0 };
+  for (const t of Object.values(bySubgraph)) {
+    total.requests += t.requests;
+    total.representations += t.representations;
+    total.requestBytes += t.requestBytes;
+  }
+  return total;
+}
+
+async function runWorkloads(
+  workloads: readonly Workload[],
+  targets: readonly RunningTarget[],
+  connections: readonly number[],
+  readTraffic?: TrafficReader,
+) {
   for (const workload of workloads) {
     for (const n of connections) {
-      let check = await checkSameData(workload, targets);
+      let { check, traffic } = await checkSameData(workload, targets, readTraffic);
       if (!check.identical) {
         // A gateway may still be draining the previous run's backlog (its answer then fails): ask once more, later.
         await new Promise((resolve) => setTimeout(resolve, 5_000));
-        check = await checkSameData(workload, targets);
+        ({ check, traffic } = await checkSameData(workload, targets, readTraffic));
       }
       log(`${workload.title} @${n}: answers ${check.identical ? "identical" : `DIFFER (${JSON.stringify(check.mismatches)})`}`);
       const results = await compare(
@@ -123,6 +162,7 @@ async function runWorkloads(workloads: readonly Workload[], targets: readonly Ru
         results,
         check,
         checkNote: workload.checkNote,
+        ...(traffic.length > 0 && { subgraphTraffic: traffic }),
       };
       report.workloads.push(result);
       log(`${workload.title} @${n}: ${results.map((r) => `${r.name} ${r.requestsPerSecond} req/s`).join(", ")}`);
@@ -175,7 +215,7 @@ try {
       // The response cache is Plaza's own feature, not part of this like-for-like workload.
       const ids = targetIds.filter((id) => id !== "plaza-cached");
       targets = await startTargets(ids, { kind: "plain", supergraphPath: ecommerce.supergraphPath });
-      await runWorkloads([ECOMMERCE_WORKLOAD], targets, options.ecommerceConnections);
+      await runWorkloads([ECOMMERCE_WORKLOAD], targets, options.ecommerceConnections, ecommerce.traffic);
     } finally {
       await Promise.allSettled(targets.map((t) => t.stop()));
       await ecommerce.stop();

@@ -36,6 +36,10 @@ const workloads: WorkloadResult[] = [
       identical: false,
       mismatches: [{ target: "stock-apollo-gateway", difference: "data.x: 1 ≠ 2" }],
     },
+    subgraphTraffic: [
+      { target: "plaza", requests: 9, representations: 40, requestBytes: 4096 },
+      { target: "stock-apollo-gateway", requests: 16, representations: 465, requestBytes: 23552 },
+    ],
   },
 ];
 
@@ -79,6 +83,12 @@ describe("renderMarkdown", () => {
     expect(md).toContain("Test CPU, 2 cores, 7.7 GiB RAM, Node v20.20.2");
     expect(md).toContain("| feed(first: 20) | 50 | plaza | 1200 | 10.0 | 20.3 | 30.0 | 0 | 300 | 540 |");
     expect(md).toContain("| plaza / hive-gateway | 2 |");
+  });
+
+  it("reports each target's subgraph traffic per client request where the subgraphs counted it", () => {
+    expect(md).toContain("## Subgraph traffic per client request");
+    expect(md).toContain("| plaza | 9 | 40 | 4.0 |");
+    expect(md).toContain("| stock-apollo-gateway | 16 | 465 | 23.0 |");
   });
 
   it("reports mismatches and skipped targets", () => {

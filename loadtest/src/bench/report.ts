@@ -23,6 +23,16 @@ export interface WorkloadResult {
   check: SameDataCheck;
   /** How answers were compared (e.g. which fields count only by type). */
   checkNote?: string;
+  /** What one client request made each target send its subgraphs (counted by the subgraphs; e-commerce only). */
+  subgraphTraffic?: SubgraphTrafficPerRequest[];
+}
+
+export interface SubgraphTrafficPerRequest {
+  target: string;
+  /** Subgraph requests, entity representations in them and request body bytes, all subgraphs together. */
+  requests: number;
+  representations: number;
+  requestBytes: number;
 }
 
 export interface Ratio {
@@ -98,6 +108,23 @@ export function renderMarkdown(report: BenchReport): string {
       `- ${w.title} (${w.connections} conn): ${verdict} (reference ${w.check.reference})${w.checkNote ? `; ${w.checkNote}` : ""}`,
     );
     for (const mismatch of w.check.mismatches) lines.push(`  - ${mismatch.target}: ${mismatch.difference}`);
+  }
+  const withTraffic = report.workloads.filter((w) => w.subgraphTraffic?.length);
+  if (withTraffic.length > 0) {
+    lines.push(``, `## Subgraph traffic per client request`, ``);
+    lines.push(`One client request, alone, through each target; counted by the subgraphs.`, ``);
+    for (const w of withTraffic) {
+      lines.push(
+        `${w.title} (${w.connections} conn):`,
+        ``,
+        `| target | subgraph requests | representations | request KB |`,
+        `|---|---|---|---|`,
+        ...w.subgraphTraffic!.map(
+          (t) => `| ${cell(t.target)} | ${t.requests} | ${t.representations} | ${(t.requestBytes / 1024).toFixed(1)} |`,
+        ),
+        ``,
+      );
+    }
   }
   if (report.skipped.length > 0) {
     lines.push(``, `## Skipped`, ``, ...report.skipped.map((s) => `- ${s.target}: ${s.reason}`));

@@ -7,12 +7,21 @@ import { composeSupergraph } from "@plaza/router/schema/compose";
 import { freePort, startScript } from "../process-stack.ts";
 import { ECOMMERCE_SUBGRAPHS, ecommerceSubgraphs, type EcommerceSubgraph } from "./schemas.ts";
 
+/** What gateways sent one subgraph: requests, entity representations in them, request body bytes. */
+export interface SubgraphTraffic {
+  requests: number;
+  representations: number;
+  requestBytes: number;
+}
+
 export interface EcommerceSubgraphs {
   /** Each subgraph's `http://127.0.0.1:<port>/graphql`. */
   urls: Record<EcommerceSubgraph, string>;
   /** The composed supergraph in a temporary file; its routing URLs are `urls`. */
   supergraphPath: string;
   supergraphSdl: string;
+  /** Each subgraph's traffic since it started (its `GET /counts`). */
+  traffic(): Promise<Record<EcommerceSubgraph, SubgraphTraffic>>;
   stop(): Promise<void>;
 }
 
@@ -38,7 +47,16 @@ export async function startEcommerceSubgraphs(): Promise<EcommerceSubgraphs> {
     if (!composed.ok) throw new Error(`e-commerce composition failed: ${JSON.stringify(composed.errors)}`);
     const supergraphPath = join(mkdtempSync(join(tmpdir(), "plaza-ecommerce-")), "supergraph.graphql");
     writeFileSync(supergraphPath, composed.supergraphSdl);
-    return { urls, supergraphPath, supergraphSdl: composed.supergraphSdl, stop: () => stopAll(started) };
+    const traffic = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          ECOMMERCE_SUBGRAPHS.map(async (name) => {
+            const response = await fetch(new URL("/counts", urls[name]));
+            return [name, (await response.json()) as SubgraphTraffic] as const;
+          }),
+        ),
+      ) as Record<EcommerceSubgraph, SubgraphTraffic>;
+    return { urls, supergraphPath, supergraphSdl: composed.supergraphSdl, traffic, stop: () => stopAll(started) };
   } catch (error) {
     await stopAll(started);
     throw error;

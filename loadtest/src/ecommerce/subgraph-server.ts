@@ -12,6 +12,8 @@ const definition = ecommerceSubgraphs[name];
 const schema = buildSubgraphSchema([{ typeDefs: parse(definition.sdl), resolvers: definition.resolvers as never }]);
 
 const MAX_BODY_BYTES = 1 << 20;
+/** What gateways sent this subgraph so far (`GET /counts`): the bench divides it per client request. */
+const traffic = { requests: 0, representations: 0, requestBytes: 0 };
 const MAX_CACHED_DOCUMENTS = 1000;
 const documents = new Map<string, { document: DocumentNode } | { errors: readonly GraphQLError[] }>();
 
@@ -46,6 +48,7 @@ const server = createServer((request, response) => {
   const reply = (status: number, payload: unknown) => {
     response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(payload));
   };
+  if (request.method === "GET" && request.url === "/counts") return reply(200, traffic);
   if (request.method !== "POST") return void response.writeHead(request.method === "HEAD" ? 200 : 405).end();
   readBody(request)
     .then(async (text) => {
@@ -55,6 +58,9 @@ const server = createServer((request, response) => {
         operationName?: string;
       };
       if (typeof query !== "string") return reply(400, { errors: [{ message: "query must be a string" }] });
+      traffic.requests++;
+      traffic.requestBytes += Buffer.byteLength(text);
+      if (Array.isArray(variables?.representations)) traffic.representations += variables.representations.length;
       const entry = prepared(query);
       if ("errors" in entry) return reply(400, { errors: entry.errors.map((error) => ({ message: error.message })) });
       reply(200, await execute({ schema, document: entry.document, variableValues: variables, operationName }));
