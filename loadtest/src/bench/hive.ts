@@ -12,11 +12,17 @@ export function ensureHiveInstalled(log: (line: string) => void): void {
   if (existsSync(join(HIVE_DIR, "node_modules/@graphql-hive/gateway/package.json"))) return;
   log(`installing Hive Gateway into ${HIVE_DIR} (first run only)…`);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const installed = spawnSync(npm, ["ci", "--prefix", HIVE_DIR, "--no-audit", "--no-fund", "--loglevel=error"], {
-    cwd: HIVE_DIR,
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  if (installed.status !== 0) throw new Error(`npm ci in ${HIVE_DIR} failed (exit ${installed.status})`);
+  const run = (args: string[]) =>
+    spawnSync(npm, [...args, "--prefix", HIVE_DIR, "--no-audit", "--no-fund", "--loglevel=error"], {
+      cwd: HIVE_DIR,
+      stdio: ["ignore", "inherit", "inherit"],
+    }).status;
+  if (run(["ci"]) === 0) return;
+  // A lock written on one platform may lack another's optional native packages, which `npm ci` refuses: resolve
+  // from package.json's exact versions instead, leaving the committed lock alone.
+  log("npm ci refused the committed lock here; installing from package.json instead…");
+  const status = run(["install", "--no-package-lock"]);
+  if (status !== 0) throw new Error(`installing Hive Gateway into ${HIVE_DIR} failed (exit ${status})`);
 }
 
 /**
