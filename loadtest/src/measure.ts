@@ -44,8 +44,9 @@ export async function measure(target: Target, opts: { connections: number; durat
   const latencies: number[] = [];
   let graphqlErrors = 0;
   // Only a top-level or nested "errors" key has this shape: inside a JSON string the quotes would be escaped.
-  const onResponse = (_status: number, body: string) => {
-    if (body.includes('"errors":[')) graphqlErrors++;
+  // Non-2xx answers are counted as such already (summarize adds non2xx): only 2xx bodies are scanned.
+  const onResponse = (status: number, body: string) => {
+    if (status < 300 && body.includes('"errors":[')) graphqlErrors++;
   };
   const { result, cpuMs } = await withCpu(
     process.pid,
