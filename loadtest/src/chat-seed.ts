@@ -1,4 +1,5 @@
 // Shared by the chat benchmarks: two-member conversations seeded through the router's public API.
+import { inParallel, routerGql } from "./public-api.ts";
 
 export interface ChatMember {
   token: string;
@@ -8,36 +9,6 @@ export interface ChatMember {
 export interface SeededConversation {
   id: string;
   members: [ChatMember, ChatMember];
-}
-
-export async function routerGql<T>(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const result = (await response.json()) as { data?: T; errors?: unknown };
-  if (result.errors || !result.data) throw new Error(`${query.slice(0, 40)}…: ${JSON.stringify(result.errors)}`);
-  return result.data;
-}
-
-/** Runs `work` over `items` with at most `concurrency` in flight. */
-export async function inParallel<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index]!, index);
-      }
-    }),
-  );
-  return results;
 }
 
 /** `count` two-member conversations of fresh users (2 × count sign-ups), started through the router. */

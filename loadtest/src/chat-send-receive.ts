@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { INTERNAL_AUTH_HEADER, signInternalIdentity } from "@plaza/kit";
 import { isolatedSubgraphEnv, startBenchServices } from "./bench-services.ts";
-import { routerGql, seedConversations, type SeededConversation } from "./chat-seed.ts";
+import { seedConversations, type SeededConversation } from "./chat-seed.ts";
+import { routerGql } from "./public-api.ts";
 import { repoRoot, startProcessStack, type ProcessStack } from "./process-stack.ts";
 import {
   startSubscriberProcesses,

@@ -13,9 +13,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { routerSignature } from "./router-signature.ts";
-import { isolatedSubgraphEnv, startBenchServices, until } from "./bench-services.ts";
+import { isolatedSubgraphEnv, startBenchServices } from "./bench-services.ts";
 import { compare, cpuTable, resultsTable } from "./measure.ts";
 import { repoRoot, ROUTER_LIMITS_OFF, startProcessStack, startRouterVariant, type ProcessStack } from "./process-stack.ts";
+import { seedFollowedAuthors } from "./public-api.ts";
 
 const { values } = parseArgs({
   options: {
@@ -38,25 +39,6 @@ const topology = values.topology === "single" ? "single" : "split";
 const FEED =
   "query Feed { feed(first: 20) { edges { cursor node { id body createdAt author { id } } } pageInfo { hasNextPage endCursor } } }";
 const POST = "query PostById($id: ID!) { post(id: $id) { id body createdAt author { id } } }";
-
-/** Runs `work` over `items` with at most `concurrency` in flight. */
-async function inParallel<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index]!, index);
-      }
-    }),
-  );
-  return results;
-}
 
 const services = await startBenchServices();
 let stack: ProcessStack | undefined;
@@ -81,54 +63,14 @@ try {
     { topology },
   );
 
-  async function gql<T>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
-    const response = await fetch(stack!.routerUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
-      body: JSON.stringify({ query, variables }),
-    });
-    const result = (await response.json()) as { data?: T; errors?: unknown };
-    if (result.errors || !result.data) throw new Error(`${query.slice(0, 40)}…: ${JSON.stringify(result.errors)}`);
-    return result.data;
-  }
-
   const routerUrl = stack.routerUrl;
   const seedStarted = performance.now();
-  const run = Date.now().toString(36);
-  const accounts = await inParallel(
-    Array.from({ length: authorCount + 1 }, (_, i) => i),
-    8,
-    async (i) => {
-      const handle = `b${run}_${i}`;
-      const { signUp } = await gql<{ signUp: { token: string; user: { id: string } } }>(
-        "mutation ($input: SignUpInput!) { signUp(input: $input) { token user { id } } }",
-        { input: { email: `${handle}@bench.local`, password: "bench-password-1", handle, displayName: handle } },
-      );
-      return { token: signUp.token, id: signUp.user.id };
-    },
-  );
-  const [viewer, ...authors] = accounts as [(typeof accounts)[0], ...typeof accounts];
-  await inParallel(authors, 8, (author) =>
-    gql("mutation ($id: ID!) { follow(userId: $id) { id } }", { id: author.id }, viewer.token),
-  );
-  const jobs = authors.flatMap((author) => Array.from({ length: postsPerAuthor }, (_, n) => ({ author, n })));
-  const postIds = await inParallel(jobs, 16, async ({ author, n }) => {
-    const { createPost } = await gql<{ createPost: { id: string } }>(
-      "mutation ($body: String!) { createPost(input: { body: $body }) { id } }",
-      { body: `post ${n} by ${author.id}: ${"lorem ipsum ".repeat(8)}` },
-      author.token,
-    );
-    return createPost.id;
+  const { viewer, newestPostIds: newest } = await seedFollowedAuthors(routerUrl, {
+    authors: authorCount,
+    postsPerAuthor,
+    handlePrefix: `b${Date.now().toString(36)}`,
+    feedSize: 100,
   });
-  const newest = [...postIds].sort().reverse().slice(0, 100);
-  await until(async () => {
-    const { feed } = await gql<{ feed: { edges: Array<{ node: { id: string } }> } }>(
-      "{ feed(first: 100) { edges { node { id } } } }",
-      {},
-      viewer.token,
-    );
-    return feed.edges.map((e) => e.node.id).join() === newest.join();
-  }, "the viewer's feed to hold the newest posts (fan-out and follow projection caught up)");
   const seedSeconds = Math.round((performance.now() - seedStarted) / 1000);
   console.log(`seeded ${authorCount} authors × ${postsPerAuthor} posts, followed by one viewer, in ${seedSeconds} s`);
 

@@ -19,6 +19,7 @@ import { BENCH_COUNTER_LIMITS, scrape } from "./counters-bench-stack.ts";
 import { measure, type Measurement, type Target } from "./measure.ts";
 import { descendantCpu } from "./process-cpu.ts";
 import { repoRoot, startProcessStack, startRouterVariant, type ProcessStack } from "./process-stack.ts";
+import { inParallel } from "./public-api.ts";
 
 const SCENARIOS = ["hit", "miss", "feed", "feed-joined", "direct", "increment"] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
@@ -73,20 +74,6 @@ const GROUPS: Array<{ name: string; env: Record<string, string>; scenarios: Scen
   { name: "response cache TTL 1 ms", env: { RESPONSE_CACHE_DEFAULT_TTL_MS: "1" }, scenarios: ["miss"] },
   { name: "response cache off", env: { RESPONSE_CACHE_ENABLED: "false" }, scenarios: ["direct"] },
 ];
-
-async function inParallel<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index]!);
-      }
-    }),
-  );
-  return results;
-}
 
 async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<string> {
   const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });

@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_URL } from "../k6/lib/config.ts";
 import { at, CREATE_POST, FOLLOW, MY_POSTS, SIGN_IN, SIGN_UP, type Operation } from "../k6/lib/operations.ts";
 import { followsOf, MAX_SEED, postBody, seededUser } from "../k6/lib/seed-plan.ts";
-import { inParallel } from "./chat-seed.ts";
+import { inParallel } from "./public-api.ts";
 import { intArg, targetUrl, UsageError } from "./cli-args.ts";
 
 export interface SeedOptions {

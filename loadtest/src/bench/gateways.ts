@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { subgraphEnvName } from "@plaza/router/subgraphs";
 import { freePort, startRouterVariant, startScript, type ProcessStack } from "../process-stack.ts";
 import { gatewayLabel } from "./report.ts";
+import { startEcommerceRouter } from "../ecommerce/start-ecommerce.ts";
 
 export const TARGET_IDS = ["plaza", "plaza-cached", "stock-apollo-gateway", "hive-gateway", "hive-gateway-rust"] as const;
 export type TargetId = (typeof TARGET_IDS)[number];
@@ -110,22 +111,7 @@ export async function startTarget(id: TargetId, upstream: Upstream, options: Gat
         SUBGRAPH_FETCH_DEDUPE: String(options.subgraphDedupe),
       };
       if (plaza) started = await startRouterVariant(plaza.stack, env);
-      else {
-        const supergraphPath = (upstream as { supergraphPath: string }).supergraphPath;
-        const router = await startScript("router/src/index.ts", port, {
-          ...base,
-          ...env,
-          // The router signs every subgraph request (built in); e-commerce subgraphs ignore the header.
-          INTERNAL_AUTH_KEY: randomBytes(32).toString("hex"),
-          SUPERGRAPH_PATH: supergraphPath,
-          // The nested e-commerce query is estimated at ~98,000, over Plaza's default cost limit (10,000), which
-          // refuses it by design; the other gateways have no such limit. Every other protection stays on.
-          ROUTER_MAX_COST: "0",
-          ROUTER_PORT: String(port),
-          ROUTER_INSTANCE_ID: `bench-${port}`,
-        });
-        started = { url: `${router.url}/graphql`, stop: router.stop };
-      }
+      else started = await startEcommerceRouter((upstream as { supergraphPath: string }).supergraphPath, env);
       break;
     }
     case "stock-apollo-gateway": {

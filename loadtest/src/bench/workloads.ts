@@ -2,6 +2,7 @@
 // public gateways benchmark. A workload is its request bodies; the gateways decide nothing about them.
 import { ECOMMERCE_QUERY } from "../ecommerce/query.ts";
 import { until } from "../bench-services.ts";
+import { inParallel, routerGql, seedFollowedAuthors } from "../public-api.ts";
 
 export const PLAZA_WORKLOAD_IDS = ["feed", "post", "user", "increment-counter"] as const;
 export const WORKLOAD_IDS = [...PLAZA_WORKLOAD_IDS, "ecommerce"] as const;
@@ -125,73 +126,24 @@ export const ECOMMERCE_WORKLOAD: Workload = {
   bodies: [JSON.stringify({ query: ECOMMERCE_QUERY, operationName: "TestQuery" })],
 };
 
-/** Runs `work` over `items` with at most `concurrency` in flight. */
-async function inParallel<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index]!);
-      }
-    }),
-  );
-  return results;
-}
-
 /**
  * Sign-ups, follows and posts through the router (public API): `authors` authors with `postsPerAuthor` posts each,
  * one viewer following them all, every author following the first; returns once the viewer's feed shows the newest
  * posts and the counters subgraph counts views of them.
  */
 export async function seedPlaza(routerUrl: string, authors: number, postsPerAuthor: number): Promise<PlazaSeed> {
-  async function gql<T>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
-    const response = await fetch(routerUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) },
-      body: JSON.stringify({ query, variables }),
-    });
-    const result = (await response.json()) as { data?: T; errors?: unknown };
-    if (result.errors || !result.data) throw new Error(`${query.slice(0, 40)}…: ${JSON.stringify(result.errors)}`);
-    return result.data;
-  }
-  const run = Date.now().toString(36);
-  const accounts = await inParallel(
-    Array.from({ length: authors + 1 }, (_, i) => i),
-    8,
-    async (i) => {
-      const handle = `bench${run}_${i}`;
-      const { signUp } = await gql<{ signUp: { token: string; user: { id: string } } }>(
-        "mutation ($input: SignUpInput!) { signUp(input: $input) { token user { id } } }",
-        { input: { email: `${handle}@bench.local`, password: "bench-password-1", handle, displayName: `Bench ${i}` } },
-      );
-      return { token: signUp.token, id: signUp.user.id };
-    },
-  );
-  const [viewer, ...writers] = accounts as [(typeof accounts)[0], ...typeof accounts];
-  const popular = writers[0]!;
-  const follow = "mutation ($id: ID!) { follow(userId: $id) { id } }";
-  await inParallel(writers, 8, (author) => gql(follow, { id: author.id }, viewer.token));
-  await inParallel(writers.slice(1), 8, (author) => gql(follow, { id: popular.id }, author.token));
-  const jobs = writers.flatMap((author) => Array.from({ length: postsPerAuthor }, (_, n) => ({ author, n })));
-  const postIds = await inParallel(jobs, 8, async ({ author, n }) => {
-    const { createPost } = await gql<{ createPost: { id: string } }>(
-      "mutation ($body: String!) { createPost(input: { body: $body }) { id } }",
-      { body: `post ${n} by ${author.id}: ${"lorem ipsum ".repeat(8)}` },
-      author.token,
-    );
-    return createPost.id;
+  const gql = <T>(query: string, variables: Record<string, unknown>, token?: string) =>
+    routerGql<T>(routerUrl, query, variables, token);
+  const seeded = await seedFollowedAuthors(routerUrl, {
+    authors,
+    postsPerAuthor,
+    handlePrefix: `bench${Date.now().toString(36)}`,
+    feedSize: 20,
   });
-  const newest = [...postIds].sort().reverse().slice(0, 20);
-  await until(async () => {
-    const { feed } = await gql<{ feed: { edges: Array<{ node: { id: string } }> } }>(
-      "{ feed(first: 20) { edges { node { id } } } }",
-      {},
-      viewer.token,
-    );
-    return feed.edges.map((e) => e.node.id).join() === newest.join();
-  }, "the viewer's feed to show the newest posts (fan-out caught up)");
+  const { viewer, newestPostIds: newest } = seeded;
+  const popular = seeded.authors[0]!;
+  const follow = "mutation ($id: ID!) { follow(userId: $id) { id } }";
+  await inParallel(seeded.authors.slice(1), 8, (author) => gql(follow, { id: popular.id }, author.token));
   // The counters subgraph learns of posts from PostCreated events; a view of a post it does not know yet is refused.
   for (const resourceId of newest) {
     await until(

@@ -4,8 +4,7 @@ import { ApolloServer } from "@apollo/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { products } from "./data.ts";
 import { ECOMMERCE_QUERY } from "./query.ts";
-import { startEcommerceSubgraphs, type EcommerceSubgraphs } from "./start-ecommerce.ts";
-import { freePort, startScript } from "../process-stack.ts";
+import { startEcommerceRouter, startEcommerceSubgraphs, type EcommerceSubgraphs } from "./start-ecommerce.ts";
 
 interface ProductResult {
   upc: string;
@@ -49,30 +48,18 @@ describe("the e-commerce benchmark workload", () => {
     const expected = JSON.stringify((stock.body as { kind: "single"; singleResult: unknown }).singleResult);
     const sentBy: Record<string, { sent: number; deduplicated: number }> = {};
     for (const entityDedupe of ["true", "false"]) {
-      const port = await freePort();
-      const router = await startScript("router/src/index.ts", port, {
-        ...(process.env as Record<string, string>),
-        NODE_ENV: "production",
-        LOG_LEVEL: "warn",
-        ROUTER_PORT: String(port),
-        SUPERGRAPH_PATH: subgraphs.supergraphPath,
-        JWT_SECRET: "ecommerce-jwt-secret-0123456789abcdefghij",
-        INTERNAL_AUTH_KEY: "ecommerce-internal-key-0123456789abcdefg",
+      const router = await startEcommerceRouter(subgraphs.supergraphPath, {
         RESPONSE_CACHE_ENABLED: "false",
-        // Lists without a size argument count as large: the cost estimate refuses this query at the default limit.
-        ROUTER_MAX_COST: "0",
         SUBGRAPH_ENTITY_DEDUPE: entityDedupe,
-        REDIS_URL: "",
-        KAFKA_BROKERS: "",
       });
       try {
-        const response = await fetch(`${router.url}/graphql`, {
+        const response = await fetch(router.url, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ query: ECOMMERCE_QUERY, operationName: "TestQuery" }),
         });
         expect(await response.text()).toBe(expected);
-        const metrics = await (await fetch(`${router.url}/metrics`)).text();
+        const metrics = await (await fetch(new URL("/metrics", router.url))).text();
         const sum = (outcome: string) =>
           [
             ...metrics.matchAll(

@@ -1,5 +1,6 @@
 // Starts the e-commerce workload's four subgraphs, each in its own process (reported as `ecommerce-<name>` in CPU
 // tables), and writes their supergraph for the gateways to serve.
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -65,4 +66,35 @@ export async function startEcommerceSubgraphs(): Promise<EcommerceSubgraphs> {
 
 async function stopAll(processes: ReadonlyArray<{ stop(): Promise<void> }>): Promise<void> {
   await Promise.allSettled(processes.map((p) => p.stop()));
+}
+
+/**
+ * A Plaza router process over the e-commerce supergraph, `env` on top: production mode, fresh secrets, no Redis or
+ * Kafka (a developer's .env must not point it at Plaza's), rate limiters that run but never refuse, and no cost limit.
+ */
+export async function startEcommerceRouter(
+  supergraphPath: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const router = await startScript("router/src/index.ts", port, {
+    ...(process.env as Record<string, string>),
+    NODE_ENV: "production",
+    LOG_LEVEL: "warn",
+    REDIS_URL: "",
+    KAFKA_BROKERS: "",
+    JWT_SECRET: randomBytes(32).toString("hex"),
+    // The router signs every subgraph request (built in); these subgraphs ignore the header.
+    INTERNAL_AUTH_KEY: randomBytes(32).toString("hex"),
+    ROUTER_RATE_LIMIT_PER_IP: "1000000000",
+    ROUTER_RATE_LIMIT_PER_VIEWER: "1000000000",
+    SUPERGRAPH_PATH: supergraphPath,
+    // The nested query is estimated at ~98,500, over the default cost limit (10,000), which refuses it by design;
+    // the other gateways have no such limit. Every other protection stays on.
+    ROUTER_MAX_COST: "0",
+    ROUTER_PORT: String(port),
+    ROUTER_INSTANCE_ID: `ecommerce-${port}`,
+    ...env,
+  });
+  return { url: `${router.url}/graphql`, stop: router.stop };
 }
